@@ -1,0 +1,58 @@
+# Two commands for everyone: `make run` and `make test` (see README.md).
+# Everything else here is a shortcut for developers.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: run test train browser lint pytest conversations crossval clean
+
+# The virtual environment, rebuilt when pyproject.toml changes.
+$(BIN)/.installed: pyproject.toml
+	@python=$$(PYTHON="$(PYTHON)" scripts/find-python) || exit 1; \
+	  echo "Using $$python"; \
+	  [ -x $(BIN)/python ] || "$$python" -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --editable '.[dev]'
+	@touch $@
+
+# axe-core for the accessibility tests of the widget (the widget needs no build).
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --silent
+	@touch $@
+
+# The widget tests drive Debian's Chromium; Playwright never downloads a browser.
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: $(BIN)/.installed
+	$(BIN)/bot run
+
+train: $(BIN)/.installed
+	$(BIN)/bot train
+
+test: $(BIN)/.installed node_modules/.installed browser train lint pytest conversations
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check bot actions tests
+	$(BIN)/ruff format --check bot actions tests
+
+# Unit tests of the actions, data validation, and end-to-end tests against the
+# real servers (started by the tests themselves on free ports).
+pytest: $(BIN)/.installed
+	$(BIN)/pytest
+
+# Conversation tests: every prediction in tests/conversations.yml must be right.
+conversations: $(BIN)/.installed train
+	$(BIN)/rasa test core --stories tests/conversations.yml --model models \
+	  --fail-on-prediction-errors --out reports/conversations
+
+crossval: $(BIN)/.installed
+	$(BIN)/rasa test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 \
+	  --out reports/crossval
+
+clean:
+	rm -rf models reports var .pytest_cache node_modules

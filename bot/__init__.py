@@ -1,0 +1,1 @@
+"""The equal-opportunity assistant: settings, topics, command line and servers."""

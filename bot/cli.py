@@ -1,0 +1,85 @@
+"""The `bot` command: run the assistant, train it, check it against the held-out set."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, Dict, List, Optional
+
+from bot.model import ensure_model
+from bot.servers import ServerError, Stack, stop_on_sigterm, wait_for_exit
+from bot.settings import load_settings
+from bot.web import start_demo_site
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    ensure_model(load_settings())
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    stop_on_sigterm()
+    stack = Stack(settings)
+    try:
+        model = ensure_model(settings)
+        stack.start_all(model, cors_origins=list(settings.cors_origins))
+        demo_site = start_demo_site(settings)
+        print(
+            "\nThe assistant is ready.\n"
+            f"  Demo page with the chat widget: {settings.web_url}\n"
+            f"  REST channel: POST {settings.rest_url}\n"
+            '    e.g. curl -s -XPOST -d \'{"sender": "me", "message": "bonjour"}\' '
+            f"{settings.rest_url}\n"
+            f"  Conversations stored in {settings.tracker_db}\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
+        try:
+            return wait_for_exit(stack)
+        finally:
+            demo_site.shutdown()
+    except KeyboardInterrupt:
+        return 0
+    except ServerError as error:
+        print(f"Could not start the assistant: {error}", file=sys.stderr)
+        return 1
+    finally:
+        stack.stop()
+
+
+def cmd_heldout(args: argparse.Namespace) -> int:
+    from bot.heldout import evaluate_and_report
+
+    score = evaluate_and_report(args.url or load_settings().rest_url, args.output)
+    return 0 if score >= args.min_score else 1
+
+
+COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {
+    "run": cmd_run,
+    "train": cmd_train,
+    "heldout": cmd_heldout,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="train if needed, then start the action server and the Rasa server")
+    sub.add_parser("train", help="train a model if data/, config.yml or domain.yml changed")
+    heldout = sub.add_parser(
+        "heldout", help="send tests/heldout.yml to a running assistant and score the answers"
+    )
+    heldout.add_argument("--url", help="REST webhook (default: the local one from the settings)")
+    heldout.add_argument("--output", help="write the per-topic table (Markdown) to this file")
+    heldout.add_argument("--min-score", type=float, default=0.9, help="exit 1 below this share")
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    return COMMANDS[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

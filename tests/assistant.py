@@ -1,0 +1,104 @@
+"""Starting the real assistant (`bot run`) for tests, as a user of `make run` would."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+START_TIMEOUT_S = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Assistant:
+    """One `bot run` process and the two servers it starts, on free ports."""
+
+    workdir: Path
+    env_overrides: Dict[str, str] = field(default_factory=dict)
+    process: Optional[subprocess.Popen] = None
+    log_start: int = 0  # where the log of the latest start begins
+
+    def __post_init__(self) -> None:
+        self.rasa_port = free_port()
+        self.action_port = free_port()
+        self.web_port = free_port()
+        self.tracker_db = self.workdir / "tracker.db"
+        self.log_path = self.workdir / "bot-run.log"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def rest_url(self) -> str:
+        return f"{self.base_url}/webhooks/rest/webhook"
+
+    def env(self) -> Dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            RASA_PORT=str(self.rasa_port),
+            ACTION_PORT=str(self.action_port),
+            WEB_PORT=str(self.web_port),
+            TRACKER_DB=str(self.tracker_db),
+            TQDM_DISABLE="1",
+        )
+        env.update(self.env_overrides)
+        return env
+
+    def start(self) -> Assistant:
+        self.log_start = len(self.log())
+        log = self.log_path.open("a")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=PROJECT_DIR,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"bot run exited early:\n{self.log()[-3000:]}")
+            if "The assistant is ready." in self.latest_log():
+                return self
+            time.sleep(0.3)
+        raise RuntimeError(f"bot run not ready:\n{self.log()[-3000:]}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        return self.process.wait(timeout=60)
+
+    def log(self) -> str:
+        """Everything `bot run` printed, over every start in this workdir."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def latest_log(self) -> str:
+        return self.log()[self.log_start :]
+
+    def send(self, message: str, sender: str) -> List[dict]:
+        reply = requests.post(
+            self.rest_url, json={"sender": sender, "message": message}, timeout=30
+        )
+        reply.raise_for_status()
+        return reply.json()
+
+
+def new_sender() -> str:
+    return f"test-{uuid.uuid4()}"

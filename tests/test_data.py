@@ -1,0 +1,75 @@
+"""The training data, the domain and the held-out set agree with each other."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+
+import yaml
+from rasa.shared.nlu.training_data.loading import load_data
+
+from bot.heldout import load_cases
+from bot.settings import PROJECT_DIR
+from bot.topics import load_topics
+
+MIN_EXAMPLES = 15
+MIN_HELDOUT = 150
+
+
+def _domain() -> dict:
+    return yaml.safe_load((PROJECT_DIR / "domain.yml").read_text(encoding="utf-8"))
+
+
+def _ruled_intents() -> set:
+    intents = set()
+    for path in (PROJECT_DIR / "data" / "rules").glob("*.yml"):
+        for rule in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]:
+            intents.update(step["intent"] for step in rule["steps"] if "intent" in step)
+    return intents
+
+
+def test_rasa_data_validate_passes_without_any_warning() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    # The exit code misses some warnings (e.g. unused responses): read the output too.
+    warnings = [line for line in output.splitlines() if "UserWarning" in line or "WARNING " in line]
+    assert not [w for w in warnings if "Location 'file://" not in w], "\n".join(warnings)
+
+
+def test_topics_domain_and_rules_cover_the_same_intents() -> None:
+    topics = set(load_topics())
+    assert topics == set(_domain()["intents"])
+    assert topics == _ruled_intents() - {"nlu_fallback"}
+
+
+def test_every_topic_has_enough_distinct_examples() -> None:
+    data = load_data(str(PROJECT_DIR / "data" / "nlu"))
+    counts = Counter(m.get("intent") for m in data.intent_examples)
+    assert {i: n for i, n in counts.items() if n < MIN_EXAMPLES} == {}
+    assert set(counts) == set(load_topics())
+    by_text = Counter(m.get("text").strip().lower() for m in data.intent_examples)
+    assert [t for t, n in by_text.items() if n > 1] == []
+
+
+def test_heldout_set_is_large_covers_every_topic_and_is_apart_from_training() -> None:
+    cases = load_cases()
+    assert len(cases) >= MIN_HELDOUT
+    assert {c["expect"] for c in cases} == set(load_topics())
+    training = {
+        m.get("text").strip().lower()
+        for m in load_data(str(PROJECT_DIR / "data" / "nlu")).intent_examples
+    }
+    assert [c["text"] for c in cases if c["text"].strip().lower() in training] == []
+
+
+def test_contact_address_in_answers_only_comes_from_the_settings() -> None:
+    text = yaml.safe_dump(_domain()["responses"], allow_unicode=True)
+    assert "@" not in text
