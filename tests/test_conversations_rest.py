@@ -78,6 +78,16 @@ def test_unclear_message_gets_a_clarification_then_the_email(assistant: Assistan
     assert DEFAULT_CONTACT_EMAIL in texts(second)
 
 
+def test_vague_messages_fall_below_the_nlu_threshold(assistant: Assistant) -> None:
+    # Vague on purpose: no topic of the page scores above the FallbackClassifier's
+    # threshold (config.yml) for these, so the real NLU must ask for clarification.
+    sender = new_sender()
+    first = assistant.send("pour mon fils", sender)
+    assert "Je ne suis pas sûr" in texts(first)
+    assert [b["payload"] for b in buttons(first)][-1] == "/other_topic"
+    assert DEFAULT_CONTACT_EMAIL in texts(assistant.send("et alors", sender))
+
+
 def test_other_topic_button_escalates(assistant: Assistant) -> None:
     sender = new_sender()
     assistant.send("/nlu_fallback", sender)
