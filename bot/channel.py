@@ -1,22 +1,26 @@
-"""The public REST channel: Rasa's own, plus two guarantees for the public.
+"""The public REST channel: Rasa's own, plus guarantees for the public.
 
+- Requests are checked first (bot/guard.py): malformed ones get a 400, empty or
+  too long messages and floods a polite French reply, before Rasa sees them.
 - An English message gets one English line saying that the assistant answers
   in French, before the (French) answer.
 - No message is ever left without a reply, even when something failed inside.
-- A message over the length limit of the settings is refused politely.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, List
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
+from bot.guard import TOO_MANY_MESSAGES, RateLimiter, Refusal, parse_request
 from bot.language import looks_english
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -32,21 +36,43 @@ def last_resort_reply(contact_email: str) -> str:
     )
 
 
-def too_long_reply(max_chars: int) -> str:
-    return (
-        f"Votre message est trop long : {max_chars} caractères au maximum. "
-        "Pouvez-vous poser votre question en plus court ?"
-    )
-
-
 def finish_reply(text: str, sender_id: str, messages: List[Dict[str, Any]]) -> None:
     """Adds the English note and makes sure the reply is never empty (in place)."""
     if not messages:
         messages.append(
             {"recipient_id": sender_id, "text": last_resort_reply(load_settings().contact_email)}
         )
-    elif looks_english(text or ""):
+    elif looks_english(text):
         messages.insert(0, {"recipient_id": sender_id, "text": ENGLISH_NOTE})
+
+
+class RequestGuard:
+    """Blueprint middleware: validation and rate limits of the webhook's POSTs."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.max_chars = settings.max_message_chars
+        self.limiters = [
+            (RateLimiter(settings.rate_limit_per_sender), lambda r, sender: f"sender:{sender}"),
+            (
+                RateLimiter(settings.rate_limit_per_ip),
+                lambda r, sender: f"ip:{r.remote_addr or r.ip}",
+            ),
+        ]
+
+    async def __call__(self, request: Request) -> Optional[HTTPResponse]:
+        if request.method != "POST":
+            return None
+        parsed = parse_request(request.body, self.max_chars)
+        if isinstance(parsed, Refusal):
+            return response.json(parsed.body(), status=parsed.status)
+        for limiter, key in self.limiters:
+            if limiter.limit and not limiter.allow(key(request, parsed["sender"])):
+                return response.json(
+                    Refusal(429, TOO_MANY_MESSAGES, parsed["sender"]).body(), status=429
+                )
+        # Rasa's handler reads request.json: give it the cleaned payload only.
+        request.parsed_json = parsed
+        return None
 
 
 class PublicRestInput(RestInput):
@@ -56,23 +82,18 @@ class PublicRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        max_chars = load_settings().max_message_chars
-
         async def answer(message: UserMessage) -> None:
             collector = message.output_channel
             if not isinstance(collector, CollectingOutputChannel):  # ?stream=true
                 await on_new_message(message)
                 return
-            text = message.text or ""
-            if len(text) > max_chars:
-                collector.messages.append(
-                    {"recipient_id": message.sender_id, "text": too_long_reply(max_chars)}
-                )
-                return
             try:
                 await on_new_message(message)
-            except Exception:
+            except Exception:  # the person must get a reply whatever failed
                 logger.exception("Message handling failed for a REST conversation.")
-            finish_reply(text, message.sender_id, collector.messages)
+            finish_reply(message.text or "", message.sender_id, collector.messages)
 
-        return super().blueprint(answer)
+        blueprint = super().blueprint(answer)
+        # Decorator form: Sanic's blueprint registers only functions passed directly.
+        blueprint.middleware("request")(RequestGuard(load_settings()))
+        return blueprint

@@ -7,7 +7,7 @@ without retraining: the model never holds these values.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Tuple
 
@@ -22,6 +22,49 @@ def _path(value: str) -> Path:
     return path if path.is_absolute() else PROJECT_DIR / path
 
 
+def _flag(value: str) -> bool:
+    return value.strip().lower() not in ("0", "false", "no", "non", "off", "")
+
+
+# Default SMTP port of each connection security.
+SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How escalation e-mails leave (bot/outbox.py).
+
+    Dry run by default: nothing is sent, each message waits in the outbox folder
+    until `bot outbox --send` is run with a real server configured.
+    """
+
+    host: str
+    port: int
+    security: str  # one of SMTP_PORTS
+    user: str
+    password: str = field(repr=False)
+    sender: str
+    dry_run: bool
+    timeout_s: float
+
+    @classmethod
+    def from_env(cls, contact_email: str) -> SmtpSettings:
+        env = os.environ.get
+        security = env("SMTP_SECURITY", "starttls").strip().lower()
+        if security not in SMTP_PORTS:
+            raise ValueError(f"SMTP_SECURITY must be one of {', '.join(SMTP_PORTS)}")
+        return cls(
+            host=env("SMTP_HOST", "localhost"),
+            port=int(env("SMTP_PORT", str(SMTP_PORTS[security]))),
+            security=security,
+            user=env("SMTP_USER", ""),
+            password=env("SMTP_PASSWORD", ""),
+            sender=env("SMTP_FROM", contact_email),
+            dry_run=_flag(env("SMTP_DRY_RUN", "1")),
+            timeout_s=float(env("SMTP_TIMEOUT", "15")),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     contact_email: str
@@ -33,23 +76,34 @@ class Settings:
     models_dir: Path
     cors_origins: Tuple[str, ...]
     max_message_chars: int
+    rate_limit_per_sender: int
+    rate_limit_per_ip: int
+    smtp: SmtpSettings
+    outbox_dir: Path
 
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ.get
         web_port = int(env("WEB_PORT", "8080"))
+        contact_email = env("CONTACT_EMAIL", DEFAULT_CONTACT_EMAIL)
         return cls(
-            contact_email=env("CONTACT_EMAIL", DEFAULT_CONTACT_EMAIL),
+            contact_email=contact_email,
             host=env("BOT_HOST", "127.0.0.1"),
             rasa_port=int(env("RASA_PORT", "5005")),
             action_port=int(env("ACTION_PORT", "5055")),
             web_port=web_port,
             tracker_db=_path(env("TRACKER_DB", "var/tracker.db")),
             models_dir=_path(env("MODELS_DIR", "models")),
-            # The sites allowed to call the REST channel from a browser; by default
-            # only the demo page served by `bot run`.
             # Longer messages are refused with a polite reply (the widget checks it too).
             max_message_chars=int(env("MAX_MESSAGE_CHARS", "1000")),
+            # Messages per minute; beyond, a polite refusal (HTTP 429); 0 turns it off.
+            rate_limit_per_sender=int(env("RATE_LIMIT_PER_SENDER", "30")),
+            rate_limit_per_ip=int(env("RATE_LIMIT_PER_IP", "300")),
+            # Escalation e-mails: SMTP server, and the folder where each one waits.
+            smtp=SmtpSettings.from_env(contact_email),
+            outbox_dir=_path(env("OUTBOX_DIR", "var/outbox")),
+            # The sites allowed to call the REST channel from a browser; by default
+            # only the demo page served by `bot run`.
             cors_origins=tuple(
                 env(
                     "CORS_ORIGINS", f"http://localhost:{web_port} http://127.0.0.1:{web_port}"

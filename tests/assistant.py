@@ -57,6 +57,8 @@ class Assistant:
             WEB_PORT=str(self.web_port),
             TRACKER_DB=str(self.tracker_db),
             TQDM_DISABLE="1",
+            # All test traffic comes from 127.0.0.1: no per-IP limit unless a test sets one.
+            RATE_LIMIT_PER_IP="0",
         )
         env.update(self.env_overrides)
         return env
