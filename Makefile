@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test train browser lint pytest conversations crossval clean
+.PHONY: run test train browser lint validate pytest conversations crossval clean \
+  datastores test-scale bench
 
 # The virtual environment, rebuilt when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -34,7 +35,11 @@ run: $(BIN)/.installed
 train: $(BIN)/.installed
 	$(BIN)/bot train
 
-test: $(BIN)/.installed node_modules/.installed browser train lint pytest conversations
+test: $(BIN)/.installed node_modules/.installed browser train lint validate pytest conversations
+
+# Rasa's data validation and the content checks, each problem with file:line.
+validate: $(BIN)/.installed
+	$(BIN)/bot validate
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check bot actions tests
@@ -49,6 +54,22 @@ pytest: $(BIN)/.installed
 conversations: $(BIN)/.installed train
 	$(BIN)/rasa test core --stories tests/conversations.yml --model models \
 	  --fail-on-prediction-errors --out reports/conversations
+
+# PostgreSQL and Redis (Debian's packages) for the scale-out tests and the benchmark;
+# the tests start throwaway servers of their own, on free ports.
+datastores:
+	@{ ls /usr/lib/postgresql/*/bin/initdb && command -v redis-server; } >/dev/null 2>&1 || { \
+	  echo "Installing Debian's PostgreSQL and Redis"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq postgresql redis-server >/dev/null; }
+
+# Scale-out: two Rasa servers sharing PostgreSQL and Redis (docs/scaling.md).
+test-scale: $(BIN)/.installed datastores train
+	$(BIN)/pytest -m scale
+
+# The benchmark of docs/benchmarks.md: about 45 minutes, on a quiet machine.
+bench: $(BIN)/.installed datastores
+	$(BIN)/bot bench
 
 crossval: $(BIN)/.installed
 	$(BIN)/rasa test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 \

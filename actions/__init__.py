@@ -2,5 +2,13 @@
 
 from actions.clarify import ActionClarify
 from actions.escalate import ActionEscalate
+from actions.handoff_form import ActionHandoffStart, ValidateHandoffForm
+from actions.handoff_send import ActionSendToTeam
 
-__all__ = ["ActionClarify", "ActionEscalate"]
+__all__ = [
+    "ActionClarify",
+    "ActionEscalate",
+    "ActionHandoffStart",
+    "ActionSendToTeam",
+    "ValidateHandoffForm",
+]

@@ -27,11 +27,10 @@ def mailto_link(email: str, question: str, topic: Optional[Topic]) -> str:
 
 
 def contact_slots(tracker: Tracker) -> List[Dict[str, Any]]:
-    """Slots used by the utter_escalate_* responses."""
+    """Slots used by the utter_escalate_* responses (the address itself: bot/nlg.py)."""
     email = load_settings().contact_email
     topic = last_topic(tracker)
     return [
-        SlotSet("contact_email", email),
         SlotSet("mailto", mailto_link(email, last_question(tracker), topic)),
         SlotSet("topic_hint", f" pour « {topic.label} »" if topic else ""),
     ]

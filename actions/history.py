@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from rasa_sdk import Tracker
 
 from bot.topics import Topic, load_topics
 
 # Messages that are not a question worth forwarding to the team.
-NOT_A_QUESTION = frozenset({"ask_contact", "other_topic", "nonsense"})
+NOT_A_QUESTION = frozenset({"ask_contact", "other_topic", "nonsense", "send_to_team"})
 
 
 def _user_events_newest_first(tracker: Tracker) -> Iterator[Dict[str, Any]]:
-    return (event for event in reversed(tracker.events) if event.get("event") == "user")
+    """The person's messages, newest first, without their answers inside a form
+    (an e-mail address or a "oui" is neither a question nor a topic)."""
+    said: List[Dict[str, Any]] = []
+    active_loop = None
+    for event in tracker.events:
+        if event.get("event") == "active_loop":
+            active_loop = event.get("name")
+        elif event.get("event") == "user" and not active_loop:
+            said.append(event)
+    return reversed(said)
 
 
 def _intent_of(event: Dict[str, Any]) -> Optional[str]:
@@ -30,20 +39,28 @@ def last_topic(tracker: Tracker) -> Optional[Topic]:
     return None
 
 
-def last_question(tracker: Tracker) -> str:
-    """The person's last real question: typed text, not a button, a greeting or "who to call?"."""
-    topics = load_topics()
-    latest = ""
+def _typed_newest_first(tracker: Tracker) -> Iterator[Dict[str, Any]]:
     for event in _user_events_newest_first(tracker):
         text = (event.get("text") or "").strip()
-        if not text or text.startswith("/"):
-            continue
-        latest = latest or text
+        if text and not text.startswith("/"):
+            yield {**event, "text": text}
+
+
+def real_question(tracker: Tracker) -> Optional[str]:
+    """The person's last real question: typed text, not a button, a greeting or "who to call?"."""
+    topics = load_topics()
+    for event in _typed_newest_first(tracker):
         intent = _intent_of(event) or ""
         topic = topics.get(intent)
         if intent not in NOT_A_QUESTION and not (topic and topic.area == "conversation"):
-            return text
-    return latest
+            return event["text"]
+    return None
+
+
+def last_question(tracker: Tracker) -> str:
+    """The last real question or, failing that, the last typed message (for mailto links)."""
+    latest = next(_typed_newest_first(tracker), {}).get("text", "")
+    return real_question(tracker) or latest
 
 
 def previous_bot_action(tracker: Tracker) -> Optional[str]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from typing import Callable, Dict, List, Optional
 
 from bot.model import ensure_model
-from bot.servers import ServerError, Stack, stop_on_sigterm, wait_for_exit
-from bot.settings import load_settings
+from bot.servers import ServerError, Stack, stop_on_sigterm, supervise
+from bot.settings import PROJECT_DIR, load_settings
+from bot.staff import STAFF_COMMANDS, add_staff_parsers
 from bot.web import start_demo_site
 
 
@@ -36,7 +38,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             flush=True,
         )
         try:
-            return wait_for_exit(stack)
+            return supervise(stack, settings.restart_delay_s)
         finally:
             demo_site.shutdown()
     except KeyboardInterrupt:
@@ -55,10 +57,25 @@ def cmd_heldout(args: argparse.Namespace) -> int:
     return 0 if score >= args.min_score else 1
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bot.bench.run import FULL, SMOKE, run_bench
+
+    plan = SMOKE if args.smoke else FULL
+    default_output = "var/bench/benchmarks-smoke.md" if args.smoke else "docs/benchmarks.md"
+    output = PROJECT_DIR / (args.output or default_output)
+    workdir = PROJECT_DIR / args.workdir / time.strftime("%Y%m%d-%H%M%S")
+    command = " ".join(["bot", *sys.argv[1:]])
+    result = run_bench(command, plan, output, workdir)
+    print(f"Benchmark written to {output} (logs in {workdir}); errors: {result.errors()}.")
+    return 1 if result.errors() else 0
+
+
 COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run,
     "train": cmd_train,
     "heldout": cmd_heldout,
+    "bench": cmd_bench,
+    **STAFF_COMMANDS,  # validate, review, report, outbox (bot/staff/)
 }
 
 
@@ -73,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     heldout.add_argument("--url", help="REST webhook (default: the local one from the settings)")
     heldout.add_argument("--output", help="write the per-topic table (Markdown) to this file")
     heldout.add_argument("--min-score", type=float, default=0.9, help="exit 1 below this share")
+    bench = sub.add_parser(
+        "bench", help="train, start and load both configs; write docs/benchmarks.md (~30 min)"
+    )
+    bench.add_argument("--smoke", action="store_true", help="the same steps with tiny numbers")
+    bench.add_argument("--output", help="Markdown file to write, relative to the project")
+    bench.add_argument("--workdir", default="var/bench", help="where models and logs go")
+    add_staff_parsers(sub)
     return parser
 
 

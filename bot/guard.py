@@ -8,6 +8,7 @@ merge strangers into one conversation (Rasa files a missing sender as "default")
 from __future__ import annotations
 
 import json
+import re
 import time
 import unicodedata
 from collections import OrderedDict, deque
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Deque, Dict, List, Union
 
 MAX_SENDER_CHARS = 128
+# What the widget's buttons send: "/intent_name".
+BUTTON_PAYLOAD = re.compile(r"/[a-z_]+")
 # Bidirectional overrides can make a transcript read differently from what was sent.
 _BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
@@ -84,6 +87,9 @@ def parse_request(body: bytes, max_chars: int) -> Union[Refusal, Dict[str, str]]
     if len(message) > max_chars:
         return Refusal(200, too_long(max_chars), sender)
     message = clean_text(message)
+    if message.startswith("/") and not BUTTON_PAYLOAD.fullmatch(message):
+        # Rasa would try to read it as an intent and log the text: it is just text.
+        message = message.lstrip("/").strip()
     if not message:
         return Refusal(200, EMPTY_MESSAGE, sender)
     return {"sender": sender, "message": message}

@@ -117,9 +117,18 @@ MIN_ENGLISH_SHARE = 0.3
 
 
 def looks_english(text: str) -> bool:
+    if text.startswith("/"):  # a button's payload ("/send_to_team"), not words
+        return False
     words = _WORD.findall(text.lower())
     if not words:
         return False
     english = sum(word in _ENGLISH for word in words)
     french = sum(word in _FRENCH for word in words)
     return english > french and english / len(words) >= MIN_ENGLISH_SHARE
+
+
+def looks_french(text: str) -> bool:
+    """For texts the assistant says (bot validate): French words outnumber English ones."""
+    words = _WORD.findall(text.lower())
+    french = sum(word in _FRENCH for word in words)
+    return french > 0 and french >= sum(word in _ENGLISH for word in words)

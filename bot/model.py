@@ -10,7 +10,7 @@ import hashlib
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, List
 
 from bot.settings import PROJECT_DIR, Settings
 
@@ -40,6 +40,26 @@ def model_path(settings: Settings, project_dir: Path = PROJECT_DIR) -> Path:
     return settings.models_dir / f"model-{fingerprint(project_dir)}.tar.gz"
 
 
+def train_command(config: Path, model: Path, project_dir: Path = PROJECT_DIR) -> List[str]:
+    """`rasa train` of the project's domain and data with `config`, into `model`."""
+    return [
+        sys.executable,
+        "-m",
+        "rasa",
+        "train",
+        "--config",
+        str(config),
+        "--domain",
+        str(project_dir / "domain.yml"),
+        "--data",
+        str(project_dir / "data"),
+        "--out",
+        str(model.parent),
+        "--fixed-model-name",
+        model.name[: -len(".tar.gz")],
+    ]
+
+
 def ensure_model(settings: Settings, project_dir: Path = PROJECT_DIR) -> Path:
     """Returns the model for the current inputs, training it first if there is none."""
     path = model_path(settings, project_dir)
@@ -48,24 +68,7 @@ def ensure_model(settings: Settings, project_dir: Path = PROJECT_DIR) -> Path:
         return path
     print("Training inputs changed: training a new model…", flush=True)
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "rasa",
-            "train",
-            "--config",
-            str(project_dir / "config.yml"),
-            "--domain",
-            str(project_dir / "domain.yml"),
-            "--data",
-            str(project_dir / "data"),
-            "--out",
-            str(settings.models_dir),
-            "--fixed-model-name",
-            path.name[: -len(".tar.gz")],
-        ],
-        cwd=project_dir,
-        check=True,
+        train_command(project_dir / "config.yml", path, project_dir), cwd=project_dir, check=True
     )
     for old in settings.models_dir.glob("model-*.tar.gz"):
         if old != path:

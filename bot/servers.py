@@ -11,12 +11,14 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Dict, List, Optional
+from typing import IO, Dict, List, Optional, Tuple
 
 from bot.settings import PROJECT_DIR, Settings
 
 READY_TIMEOUT_S = 180
 STOP_TIMEOUT_S = 15
+MAX_RESTARTS = 5
+RESTART_WINDOW_S = 300
 
 
 class ServerError(RuntimeError):
@@ -47,7 +49,7 @@ def action_server_command(settings: Settings) -> List[str]:
 
 
 def rasa_server_command(settings: Settings, model: Path, cors_origins: List[str]) -> List[str]:
-    # No --enable-api: the HTTP admin API (model upload, tracker access) stays off.
+    # The HTTP admin API (model upload, tracker access) is off unless a token is set.
     command = [
         sys.executable,
         "-m",
@@ -56,7 +58,7 @@ def rasa_server_command(settings: Settings, model: Path, cors_origins: List[str]
         "--model",
         str(model),
         "--endpoints",
-        str(PROJECT_DIR / "endpoints.yml"),
+        str(settings.endpoints_file),
         "--credentials",
         str(PROJECT_DIR / "credentials.yml"),
         "--interface",
@@ -66,6 +68,9 @@ def rasa_server_command(settings: Settings, model: Path, cors_origins: List[str]
     ]
     if cors_origins:
         command += ["--cors", *cors_origins]
+    if settings.api_token:
+        # The admin API reads and rewrites conversations: never without a token.
+        command += ["--enable-api", "--auth-token", settings.api_token]
     return command
 
 
@@ -83,13 +88,25 @@ class Stack:
 
     settings: Settings
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    # How each process was started, to start it again after a crash.
+    launches: Dict[str, Tuple[List[str], str]] = field(default_factory=dict)
+    # Added to server_env() (e.g. where the scale-out set-up's databases are).
+    env: Dict[str, str] = field(default_factory=dict)
+    # Where the servers' logs go; None: to this process's output.
+    output: Optional[IO[bytes]] = None
 
     def start(self, name: str, command: List[str], health_url: str) -> None:
+        self.launches[name] = (command, health_url)
         self.settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
         # A session of its own: Ctrl-C reaches `bot run` only, which stops the
         # servers in order instead of all of them dying at once.
         self.processes[name] = subprocess.Popen(
-            command, cwd=PROJECT_DIR, env=server_env(self.settings), start_new_session=True
+            command,
+            cwd=PROJECT_DIR,
+            env={**server_env(self.settings), **self.env},
+            stdout=self.output,
+            stderr=None if self.output is None else subprocess.STDOUT,
+            start_new_session=True,
         )
         self._wait_ready(name, health_url)
 
@@ -119,6 +136,9 @@ class Stack:
     def first_exited(self) -> Optional[str]:
         return next((name for name, p in self.processes.items() if p.poll() is not None), None)
 
+    def restart(self, name: str) -> None:
+        self.start(name, *self.launches[name])
+
     def stop(self) -> None:
         for process in reversed(list(self.processes.values())):
             if process.poll() is None:
@@ -141,13 +161,33 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
-def wait_for_exit(stack: Stack) -> int:
-    """Blocks until Ctrl-C, SIGTERM or a server dying; returns the exit code."""
+def supervise(stack: Stack, restart_delay_s: float) -> int:
+    """Restarts a server that dies, until Ctrl-C or SIGTERM; returns the exit code.
+
+    While one server is down the other keeps answering: without the action
+    server the answers still come, escalations with the plain address. A server
+    that keeps dying (MAX_RESTARTS within RESTART_WINDOW_S) stops everything.
+    """
+    restarts: List[float] = []
     try:
-        while (dead := stack.first_exited()) is None:
-            time.sleep(0.5)
+        while True:
+            dead = stack.first_exited()
+            if dead is None:
+                time.sleep(0.5)
+                continue
+            code = stack.processes[dead].returncode
+            now = time.monotonic()
+            restarts = [t for t in restarts if t > now - RESTART_WINDOW_S] + [now]
+            if len(restarts) > MAX_RESTARTS:
+                print(f"The {dead} keeps stopping; stopping everything.", file=sys.stderr)
+                return 1
+            print(f"ERROR: the {dead} stopped (code {code}); restarting it.", file=sys.stderr)
+            time.sleep(restart_delay_s)
+            stack.restart(dead)
+            print(f"The {dead} is back.", flush=True)
     except KeyboardInterrupt:
         print("\nStopping the servers…")
         return 0
-    print(f"The {dead} stopped unexpectedly; stopping the others.", file=sys.stderr)
-    return 1
+    except ServerError as error:
+        print(f"Could not restart: {error}", file=sys.stderr)
+        return 1

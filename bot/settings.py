@@ -74,10 +74,14 @@ class Settings:
     web_port: int
     tracker_db: Path
     models_dir: Path
+    endpoints_file: Path
     cors_origins: Tuple[str, ...]
     max_message_chars: int
     rate_limit_per_sender: int
     rate_limit_per_ip: int
+    restart_delay_s: float
+    retention_days: int
+    api_token: str
     smtp: SmtpSettings
     outbox_dir: Path
 
@@ -94,11 +98,19 @@ class Settings:
             web_port=web_port,
             tracker_db=_path(env("TRACKER_DB", "var/tracker.db")),
             models_dir=_path(env("MODELS_DIR", "models")),
+            # endpoints-scale.yml for several Rasa servers sharing PostgreSQL and Redis.
+            endpoints_file=_path(env("ENDPOINTS_FILE", "endpoints.yml")),
             # Longer messages are refused with a polite reply (the widget checks it too).
             max_message_chars=int(env("MAX_MESSAGE_CHARS", "1000")),
             # Messages per minute; beyond, a polite refusal (HTTP 429); 0 turns it off.
             rate_limit_per_sender=int(env("RATE_LIMIT_PER_SENDER", "30")),
             rate_limit_per_ip=int(env("RATE_LIMIT_PER_IP", "300")),
+            # `bot run` restarts a server that died after this many seconds.
+            restart_delay_s=float(env("RESTART_DELAY_S", "1")),
+            # Conversations older than this are deleted by `bot purge` (privacy note).
+            retention_days=int(env("RETENTION_DAYS", "30")),
+            # Empty: Rasa's HTTP admin API stays off. Set: on, behind this token.
+            api_token=env("RASA_API_TOKEN", ""),
             # Escalation e-mails: SMTP server, and the folder where each one waits.
             smtp=SmtpSettings.from_env(contact_email),
             outbox_dir=_path(env("OUTBOX_DIR", "var/outbox")),

@@ -59,6 +59,8 @@ class Assistant:
             TQDM_DISABLE="1",
             # All test traffic comes from 127.0.0.1: no per-IP limit unless a test sets one.
             RATE_LIMIT_PER_IP="0",
+            # Escalation e-mails stay in this assistant's folder (dry run unless overridden).
+            OUTBOX_DIR=str(self.workdir / "outbox"),
         )
         env.update(self.env_overrides)
         return env
@@ -86,6 +88,26 @@ class Assistant:
         assert self.process is not None
         self.process.send_signal(sig)
         return self.process.wait(timeout=60)
+
+    def server_pids(self) -> Dict[str, int]:
+        """The running servers of this `bot run`: {"action server": pid, "Rasa server": pid}."""
+        assert self.process is not None
+        listing = subprocess.run(
+            ["ps", "-e", "-o", "pid=,ppid=,args="], capture_output=True, text=True, check=True
+        ).stdout
+        pids = {}
+        for line in listing.splitlines():
+            pid, ppid, args = line.split(maxsplit=2)
+            if int(ppid) == self.process.pid:
+                pids["action server" if "rasa_sdk" in args else "Rasa server"] = int(pid)
+        return pids
+
+    def wait_for_log(self, text: str, timeout_s: float = START_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout_s
+        while text not in self.latest_log():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{text!r} not in the log:\n{self.latest_log()[-3000:]}")
+            time.sleep(0.3)
 
     def log(self) -> str:
         """Everything `bot run` printed, over every start in this workdir."""

@@ -16,6 +16,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import ActionClarify, ActionEscalate
+from bot.nlg import SettingsResponses, contact_defaults
 from bot.settings import DEFAULT_CONTACT_EMAIL, PROJECT_DIR
 from bot.topics import load_topics
 
@@ -70,7 +71,6 @@ def test_escalation_gives_the_settings_address_and_the_last_question(
         user("et qui je contacte ?", "ask_contact"),
     )
     slots = run(ActionEscalate(), tracker)
-    assert slots["contact_email"] == "equipe@example.org"
     address, fields = mailto_parts(slots["mailto"])
     assert address == "equipe@example.org"
     assert fields["subject"] == ["Question sur « École ouverte »"]
@@ -83,7 +83,7 @@ def test_default_address_is_the_one_on_the_source_page(monkeypatch: pytest.Monke
     page = (PROJECT_DIR.parent / "shared" / "seed").glob("*.txt")
     assert any(DEFAULT_CONTACT_EMAIL in p.read_text(encoding="utf-8") for p in page)
     slots = run(ActionEscalate(), conversation(user("contact", "ask_contact")))
-    assert slots["contact_email"] == DEFAULT_CONTACT_EMAIL
+    assert mailto_parts(slots["mailto"])[0] == DEFAULT_CONTACT_EMAIL
 
 
 def test_follow_up_on_procedure_names_the_scheme_and_forwards_the_question() -> None:
@@ -172,17 +172,43 @@ def _placeholders(utter: str) -> set:
     return set(re.findall(r"\{(\w+)\}", texts))
 
 
-def test_responses_after_the_actions_only_use_slots_the_actions_set() -> None:
+ESCALATIONS = (
+    "utter_escalate_contact",
+    "utter_escalate_procedure",
+    "utter_escalate_unknown",
+    "utter_escalate_more",
+)
+
+
+def test_responses_after_the_actions_only_use_slots_the_actions_or_settings_set() -> None:
     escalate = run(ActionEscalate(), conversation(user("contact", "ask_contact")))
-    for utter in (
-        "utter_escalate_contact",
-        "utter_escalate_procedure",
-        "utter_escalate_unknown",
-        "utter_escalate_more",
-    ):
-        assert _placeholders(utter) <= set(escalate), utter
+    from_settings = set(contact_defaults("x@example.org"))
+    for utter in ESCALATIONS:
+        assert _placeholders(utter) <= set(escalate) | from_settings, utter
     clarify = run(ActionClarify(), conversation(user("hum pour voir", "nlu_fallback", UNSURE)))
     assert _placeholders("utter_clarify") <= set(clarify)
+
+
+def test_without_the_action_server_escalations_still_give_the_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CONTACT_EMAIL", "equipe@example.org")
+    nlg = SettingsResponses(domain=DOMAIN)
+    no_slots = {slot.name: None for slot in DOMAIN.slots}
+    for utter in ESCALATIONS:
+        text = nlg.generate_from_slots(utter, no_slots, "rest")["text"]
+        assert "[equipe@example.org](mailto:equipe@example.org)" in text, utter
+        assert "None" not in text and "{" not in text, utter
+
+
+def test_slots_set_by_the_action_win_over_the_settings_defaults() -> None:
+    nlg = SettingsResponses(domain=DOMAIN)
+    text = nlg.generate_from_slots(
+        "utter_escalate_procedure",
+        {"mailto": "mailto:a@b.fr?subject=x", "topic_hint": " pour « VVV »"},
+        "rest",
+    )["text"]
+    assert "(mailto:a@b.fr?subject=x)" in text and "dates pour « VVV »." in text
 
 
 def _latest_intent(tracker: Tracker) -> Optional[str]:

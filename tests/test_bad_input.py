@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import requests
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.assistant import Assistant, new_sender
@@ -74,6 +74,8 @@ bodies = st.one_of(
 @settings(
     max_examples=FUZZ_EXAMPLES,
     deadline=None,
+    # No shrinking: each try is an HTTP round trip, and the failing body is in the message.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(body=bodies)
@@ -88,6 +90,12 @@ def test_fuzzed_requests_never_get_a_5xx(assistant: Assistant, body: bytes) -> N
 def test_server_still_answers_after_the_fuzzing(assistant: Assistant) -> None:
     print(f"\nfuzzing: {_tried['count']} inputs tried against the REST channel")
     assert_answers_normally(assistant)
+
+
+def test_logs_hold_no_message_text(assistant: Assistant) -> None:
+    for marker in ("zqxmarker école ouverte", "/zqxpayload{", "zqxmarker 06 12 34 56 78"):
+        assistant.send(marker, new_sender())
+    assert "zqx" not in assistant.log()
 
 
 def test_floods_get_a_polite_429_per_sender_and_per_ip(tmp_path: Path) -> None:

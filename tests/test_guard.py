@@ -81,3 +81,13 @@ def test_rate_limiter_memory_is_bounded() -> None:
     for key in "abcde":
         limiter.allow(key, now=1)
     assert list(limiter._hits) == ["c", "d", "e"]
+
+
+def test_button_payloads_pass_and_other_slash_text_is_plain_text() -> None:
+    def message(text: str) -> object:
+        return parse_request(request(sender="me", message=text), max_chars=1000)
+
+    assert message("/greet") == {"sender": "me", "message": "/greet"}
+    assert message("/{Ep") == {"sender": "me", "message": "{Ep"}
+    assert message("//etc/passwd") == {"sender": "me", "message": "etc/passwd"}
+    assert message("/") == Refusal(200, EMPTY_MESSAGE, "me")

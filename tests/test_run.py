@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import signal
-import subprocess
 from pathlib import Path
+
+import requests
 
 from bot.model import model_path
 from bot.settings import load_settings
@@ -43,20 +44,18 @@ def test_conversation_survives_a_restart_and_nothing_is_retrained(tmp_path: Path
 
 def test_sigterm_stops_every_process_it_started(tmp_path: Path) -> None:
     running = Assistant(tmp_path).start()
-    children = _server_pids(running)
+    children = list(running.server_pids().values())
     assert len(children) == 2
     assert running.stop(signal.SIGTERM) == 0
     assert [pid for pid in children if _running(pid)] == []
 
 
-def _server_pids(running: Assistant) -> list:
-    """The action server and Rasa server started by this `bot run`."""
-    assert running.process is not None
-    listing = subprocess.run(
-        ["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True, check=True
-    )
-    return [
-        int(pid)
-        for pid, ppid in (line.split() for line in listing.stdout.splitlines())
-        if int(ppid) == running.process.pid
-    ]
+def test_admin_api_is_only_on_behind_a_token(tmp_path: Path) -> None:
+    running = Assistant(tmp_path, env_overrides={"RASA_API_TOKEN": "s3cret-token"}).start()
+    try:
+        status = f"{running.base_url}/status"
+        assert requests.get(status, timeout=5).status_code == 401
+        assert requests.get(status, params={"token": "wrong"}, timeout=5).status_code == 401
+        assert requests.get(status, params={"token": "s3cret-token"}, timeout=5).status_code == 200
+    finally:
+        running.stop()

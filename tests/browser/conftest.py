@@ -3,6 +3,7 @@
 Playwright never downloads a browser here (no `playwright install`): the tests
 use /usr/bin/chromium, which `make browser` installs. Without it they fail.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Iterator, List

@@ -1,4 +1,5 @@
 """The chat widget against the real assistant: conversation, persistence, keyboard, mobile."""
+
 from __future__ import annotations
 
 from typing import Callable, List

@@ -1,5 +1,6 @@
 """axe-core (WCAG 2.0/2.1 A and AA rules) on the demo page, widget closed and open,
 and what axe cannot judge: reduced motion."""
+
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, List

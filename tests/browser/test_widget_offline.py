@@ -2,6 +2,7 @@
 
 Uses an assistant of its own (never the shared one), stopped and restarted here.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

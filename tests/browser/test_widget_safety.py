@@ -1,4 +1,5 @@
 """Hostile text stays text, unsafe links stay text, and too-long messages are not sent."""
+
 from __future__ import annotations
 
 import json
@@ -63,13 +64,16 @@ def test_a_hostile_bot_message_is_shown_as_text_with_only_safe_links(
         if route.request.method == "OPTIONS":
             route.fulfill(status=204, headers=headers)
             return
-        reply = [{
-            "recipient_id": "x",
-            "text": HOSTILE_BOT_TEXT,
-            "buttons": [{"title": "<b>gras</b>", "payload": "/greet"}],
-        }]
-        route.fulfill(status=200, headers=headers, content_type="application/json",
-                      body=json.dumps(reply))
+        reply = [
+            {
+                "recipient_id": "x",
+                "text": HOSTILE_BOT_TEXT,
+                "buttons": [{"title": "<b>gras</b>", "payload": "/greet"}],
+            }
+        ]
+        route.fulfill(
+            status=200, headers=headers, content_type="application/json", body=json.dumps(reply)
+        )
 
     page.route("**/webhooks/rest/webhook", hostile_reply)
     page.goto(demo_url(assistant))
@@ -82,8 +86,11 @@ def test_a_hostile_bot_message_is_shown_as_text_with_only_safe_links(
     root = page.locator(".cw-root")
     expect(root.locator("img, script, b")).to_have_count(0)
     expect(page.locator('a[href^="javascript:"], a[href^="data:"]')).to_have_count(0)
-    for source in ("[cliquez ici](javascript:window.__xss=1)", "[données](data:text/html,hello)",
-                   "[relatif](/admin)"):
+    for source in (
+        "[cliquez ici](javascript:window.__xss=1)",
+        "[données](data:text/html,hello)",
+        "[relatif](/admin)",
+    ):
         expect(message).to_contain_text(source)
 
     links = message.locator("a")

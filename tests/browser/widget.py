@@ -1,4 +1,5 @@
 """What the browser tests share: how to launch Chromium and how to drive the widget."""
+
 from __future__ import annotations
 
 import json
@@ -130,8 +131,10 @@ def run_axe(page: Page, name: str) -> Dict[str, Any]:
     )
     for kind, label in (("violations", "violation"), ("incomplete", "to review")):
         for item in results[kind]:
-            print(f"  {label}: {item['id']} ({item['impact']}) {item['help']}: "
-                  f"{', '.join(item['nodes'])}")
+            print(
+                f"  {label}: {item['id']} ({item['impact']}) {item['help']}: "
+                f"{', '.join(item['nodes'])}"
+            )
     return results
 
 

@@ -1,0 +1,1 @@
+"""`bot bench`: the benchmark of docs/benchmarks.md (see bot/bench/run.py)."""

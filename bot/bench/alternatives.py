@@ -1,0 +1,63 @@
+"""Variations of config.yml that the benchmark also measures (docs/benchmarks.md).
+
+Each is config.yml with one choice changed, so they follow config.yml when it
+changes. They answer the questions of choosing a pipeline by numbers: is a
+neural classifier or a dialogue model worth its cost here, and what do the
+character n-grams and accent stripping bring?
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Callable, Dict, List, Tuple
+
+import yaml
+
+Config = Dict[str, list]
+
+DIET = {"name": "DIETClassifier", "epochs": 100, "constrain_similarities": True}
+TED = {"name": "TEDPolicy", "max_history": 5, "epochs": 100, "constrain_similarities": True}
+
+
+def _is_classifier(component: dict) -> bool:
+    return component["name"].endswith("LogisticRegressionClassifier")
+
+
+def diet_classifier(config: Config) -> None:
+    config["pipeline"] = [DIET if _is_classifier(c) else c for c in config["pipeline"]]
+
+
+def dialogue_models(config: Config) -> None:
+    config["policies"] = [{"name": "MemoizationPolicy"}, *config["policies"], TED]
+
+
+def words_only(config: Config) -> None:
+    config["pipeline"] = [c for c in config["pipeline"] if c.get("analyzer") != "char_wb"]
+
+
+def accents_kept(config: Config) -> None:
+    for component in config["pipeline"]:
+        component.pop("strip_accents", None)
+
+
+ALTERNATIVES: Tuple[Tuple[str, Callable[[Config], None]], ...] = (
+    ("DIETClassifier instead of the logistic regression", diet_classifier),
+    ("plus MemoizationPolicy and TEDPolicy", dialogue_models),
+    ("words only, no character n-grams", words_only),
+    ("accents kept (no strip_accents)", accents_kept),
+)
+
+
+def write_alternatives(config: Path, out_dir: Path) -> List[Tuple[str, Path]]:
+    """Writes each alternative of `config` into `out_dir`; returns (description, path)."""
+    base = yaml.safe_load(config.read_text(encoding="utf-8"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for number, (description, change) in enumerate(ALTERNATIVES):
+        alternative = copy.deepcopy(base)
+        change(alternative)
+        path = out_dir / f"alternative-{number}.yml"
+        path.write_text(yaml.safe_dump(alternative, allow_unicode=True), encoding="utf-8")
+        written.append((description, path))
+    return written

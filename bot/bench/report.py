@@ -1,0 +1,284 @@
+"""The benchmark's results and their Markdown table in docs/benchmarks.md.
+
+Only the part between the two markers is rewritten, so the notes written
+around it by hand stay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from bot.bench.growth import StoreGrowth, TurnGrowth
+from bot.bench.load import LoadResult
+
+BEGIN = "<!-- bot bench: begin (generated, do not edit by hand) -->"
+END = "<!-- bot bench: end -->"
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One set-up under load; what was not measured for it is None."""
+
+    name: str
+    first_answer_s: float
+    memory_mb: Dict[str, float]  # rss, peak, anon (see deploy.memory_mb)
+    loads: List[LoadResult]  # by number of users, fewest first
+    growth: TurnGrowth
+    train_s: Optional[float] = None
+    heldout: Optional[float] = None
+    lowest_topic: Optional[Tuple[str, float]] = None
+    store: Optional[StoreGrowth] = None
+
+
+@dataclass(frozen=True)
+class ScaleResult:
+    name: str
+    processes: int
+    load: LoadResult
+
+
+@dataclass(frozen=True)
+class CollisionResult:
+    lock_store: str
+    conversations: int
+    broken: int
+
+
+@dataclass
+class BenchResult:
+    command: str
+    date: str
+    smoke: bool
+    machine: Dict[str, str]
+    load_average: Dict[str, str]  # at start and end
+    duration_s: float = 0.0
+    configs: List[Measured] = field(default_factory=list)  # the project's, then Rasa's default
+    alternatives: List[Measured] = field(default_factory=list)
+    variants: List[Measured] = field(default_factory=list)
+    scale: List[ScaleResult] = field(default_factory=list)
+    collisions: List[CollisionResult] = field(default_factory=list)
+    scale_skipped: Optional[str] = None
+
+    def errors(self) -> int:
+        measured = self.configs + self.alternatives + self.variants
+        loads = [load for m in measured for load in m.loads] + [s.load for s in self.scale]
+        return sum(load.errors for load in loads)
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.1f}x" if b else "-"
+
+
+def _row(label: str, *cells: object) -> str:
+    return "| " + " | ".join([label, *map(str, cells)]) + " |"
+
+
+def _compare(label: str, mine: float, theirs: float, form: str = ".0f") -> str:
+    """A row of both figures and how many times the project's the default's is."""
+    return _row(label, format(mine, form), format(theirs, form), _ratio(theirs, mine))
+
+
+def _heldout(m: Measured) -> str:
+    if m.heldout is None or m.lowest_topic is None:
+        return "-"
+    return f"{m.heldout:.1%} ({m.lowest_topic[0]} {m.lowest_topic[1]:.0%})"
+
+
+def _config_table(project: Measured, default: Measured) -> List[str]:
+    rows = [
+        _row("", project.name, default.name, "default ÷ project"),
+        "|---|---:|---:|---:|",
+        _compare("full training (s)", project.train_s or 0, default.train_s or 0),
+        _compare(
+            "start to first answer (s)", project.first_answer_s, default.first_answer_s, ".1f"
+        ),
+    ]
+    for key, label in (("peak", "peak"), ("rss", "at the end"), ("anon", "private, at the end")):
+        rows.append(
+            _compare(
+                f"Rasa server memory, {label} (MB)", project.memory_mb[key], default.memory_mb[key]
+            )
+        )
+    rows.append(_row("held-out score (lowest topic)", _heldout(project), _heldout(default), ""))
+    for mine, theirs in zip(project.loads, default.loads):
+        users = f"{mine.users} user{'s' if mine.users > 1 else ''}"
+        rows += [
+            _compare(f"{users}: messages/s", mine.msgs_per_s, theirs.msgs_per_s, ".1f"),
+            _row(
+                f"{users}: p50 / p95 / p99 (ms)",
+                f"{mine.p50_ms:.0f} / {mine.p95_ms:.0f} / {mine.p99_ms:.0f}",
+                f"{theirs.p50_ms:.0f} / {theirs.p95_ms:.0f} / {theirs.p99_ms:.0f}",
+                _ratio(theirs.p50_ms, mine.p50_ms),
+            ),
+            _row(
+                f"{users}: messages (errors)",
+                f"{mine.messages} ({mine.errors})",
+                f"{theirs.messages} ({theirs.errors})",
+                "",
+            ),
+        ]
+    pg, dg = project.growth, default.growth
+    rows += [
+        _compare("turns 1-10, p50 (ms)", pg.first_ms, dg.first_ms),
+        _compare(f"turns {pg.turns - 9}-{pg.turns}, p50 (ms)", pg.last_ms, dg.last_ms),
+        _row(f"turn {pg.turns} ÷ turn 1", f"{pg.ratio:.2f}", f"{dg.ratio:.2f}", ""),
+    ]
+    ps, ds = project.store, default.store
+    if ps is not None and ds is not None:
+        rows += [
+            _compare("p50, store empty (ms)", ps.empty_ms, ds.empty_ms),
+            _compare(
+                f"p50, store holding {ps.conversations:,} conversations (ms)",
+                ps.full_ms,
+                ds.full_ms,
+            ),
+            _compare(
+                "p50, first message to a stored conversation (ms)", ps.resumed_ms, ds.resumed_ms
+            ),
+        ]
+    return rows
+
+
+def _targets(project: Measured, default: Measured) -> List[str]:
+    assert project.heldout is not None and project.lowest_topic is not None
+    assert project.train_s is not None
+    busy, single = project.loads[-1], project.loads[0]
+    checks = [
+        ("held-out score ≥ 95 %", f"{project.heldout:.1%}", project.heldout >= 0.95),
+        (
+            "no topic below 85 %",
+            f"{project.lowest_topic[0]} {project.lowest_topic[1]:.0%}",
+            project.lowest_topic[1] >= 0.85,
+        ),
+        ("1 user: p50 ≤ 15 ms", f"{single.p50_ms:.0f} ms", single.p50_ms <= 15),
+        (f"{busy.users} users: ≥ 100 messages/s", busy.msgs_per_s, busy.msgs_per_s >= 100),
+        (f"{busy.users} users: p95 ≤ 600 ms", f"{busy.p95_ms:.0f} ms", busy.p95_ms <= 600),
+        (f"{busy.users} users: no errors", busy.errors, busy.errors == 0),
+        (
+            f"{busy.users} users: ≥ 3 x the default config's throughput",
+            _ratio(busy.msgs_per_s, default.loads[-1].msgs_per_s),
+            busy.msgs_per_s >= 3 * default.loads[-1].msgs_per_s,
+        ),
+        (
+            "start to first answer ≤ 10 s",
+            f"{project.first_answer_s:.1f} s",
+            project.first_answer_s <= 10,
+        ),
+        (
+            "Rasa server memory ≤ 500 MB (peak)",
+            f"{project.memory_mb['peak']:.0f} MB",
+            project.memory_mb["peak"] <= 500,
+        ),
+        ("full training ≤ 60 s", f"{project.train_s:.0f} s", project.train_s <= 60),
+        (
+            f"turn {project.growth.turns} ≤ 1.5 x turn 1",
+            f"{project.growth.ratio:.2f} x",
+            project.growth.ratio <= 1.5,
+        ),
+    ]
+    return [
+        "| target (project config) | measured | met |",
+        "|---|---:|:---:|",
+        *(
+            f"| {target} | {value} | {'yes' if met else '**no**'} |"
+            for target, value, met in checks
+        ),
+    ]
+
+
+def _optional(value: Optional[float], form: str) -> str:
+    return "-" if value is None else format(value, form)
+
+
+def _measured_table(first_column: str, rows: List[Measured]) -> List[str]:
+    """One line per set-up: fewest and most users, start, memory, growth, held-out."""
+    few, many = rows[0].loads[0].users, rows[0].loads[-1].users
+    turns = rows[0].growth.turns
+    lines = [
+        f"| {first_column} | training (s) | start (s) | peak memory (MB) | held-out (lowest topic) "
+        f"| {few} user p50 (ms) | {many} users: messages/s | p95 (ms) | errors "
+        f"| turn {turns} ÷ turn 1 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for m in rows:
+        lines.append(
+            f"| {m.name} | {_optional(m.train_s, '.0f')} | {m.first_answer_s:.1f} "
+            f"| {m.memory_mb['peak']:.0f} | {_heldout(m)} | {m.loads[0].p50_ms:.0f} "
+            f"| {m.loads[-1].msgs_per_s} | {m.loads[-1].p95_ms:.0f} | {m.loads[-1].errors} "
+            f"| {m.growth.ratio:.2f} |"
+        )
+    return lines
+
+
+def _scale(result: BenchResult) -> List[str]:
+    if result.scale_skipped:
+        return [f"Not measured: {result.scale_skipped}"]
+    lines = [
+        "| set-up (project config) | Rasa processes | users | messages/s | p50 / p95 / p99 (ms) "
+        "| errors |",
+        "|---|---:|---:|---:|---:|---:|",
+        *(
+            f"| {s.name} | {s.processes} | {s.load.users} | {s.load.msgs_per_s} | "
+            f"{s.load.p50_ms:.0f} / {s.load.p95_ms:.0f} / {s.load.p99_ms:.0f} | {s.load.errors} |"
+            for s in result.scale
+        ),
+        "",
+        "Two messages of one conversation sent at the same moment to the two Rasa "
+        "processes (PostgreSQL store), pair after pair:",
+        "",
+        "| lock store | conversations | broken (message lost, duplicated or turns mixed) |",
+        "|---|---:|---:|",
+        *(f"| {c.lock_store} | {c.conversations} | {c.broken} |" for c in result.collisions),
+    ]
+    return lines
+
+
+def render(result: BenchResult) -> str:
+    project, default = result.configs[0], result.configs[1]
+    machine = ", ".join(f"{k}: {v}" for k, v in result.machine.items())
+    load = ", ".join(f"{k} {v}" for k, v in result.load_average.items())
+    lines = [
+        BEGIN,
+        "",
+        f"- Date: {result.date}; took {result.duration_s / 60:.0f} min.",
+        f"- Command: `{result.command}`"
+        + (" (**smoke run**: tiny numbers, not comparable)" if result.smoke else ""),
+        f"- Machine: {machine}.",
+        f"- Load average (1, 5, 15 min): {load}. The load generator runs on the same machine.",
+        f"- Errors over every load run: {result.errors()}.",
+        "",
+        "### Project config against Rasa's default config",
+        "",
+        *_config_table(project, default),
+        "",
+        "### Targets",
+        "",
+        *_targets(project, default),
+        "",
+        "### Pipeline and policy alternatives",
+        "",
+        *_measured_table("config", [project, *result.alternatives]),
+        "",
+        "### Tracker store and server variants (project config, one Rasa process)",
+        "",
+        *_measured_table("set-up", [project, *result.variants]),
+        "",
+        "### Scale-out: PostgreSQL tracker store and Redis lock store",
+        "",
+        *_scale(result),
+        "",
+        END,
+    ]
+    return "\n".join(lines)
+
+
+def write(result: BenchResult, path: Path) -> None:
+    """Replaces the generated part of `path` (or creates it), keeping the rest."""
+    text = render(result)
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if BEGIN in old and END in old:
+        text = old[: old.index(BEGIN)] + text + old[old.index(END) + len(END) :]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")

@@ -1,0 +1,130 @@
+"""Throwaway PostgreSQL and Redis servers for the scale-out tests and benchmark.
+
+Each lives in a directory of its own (under var/, git-ignored), listens on
+127.0.0.1 on a port given by the caller and is stopped, and its data removed,
+when done. They use Debian's packages (`make datastores` installs them).
+PostgreSQL refuses to run as root: as root, it runs as the `postgres` user.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+READY_TIMEOUT_S = 60
+DATABASE = "rasa"
+USER = "rasa"
+
+
+class DatastoreError(RuntimeError):
+    pass
+
+
+def _postgres_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [shutil.which(name) or ""]
+    if not found[-1]:
+        raise DatastoreError(f"PostgreSQL's {name} not found: run `make datastores`.")
+    return found[-1]
+
+
+def available() -> bool:
+    """True when PostgreSQL and Redis are installed."""
+    try:
+        _postgres_bin("pg_ctl")
+    except DatastoreError:
+        return False
+    return shutil.which("redis-server") is not None
+
+
+def _as_postgres(command: List[str]) -> List[str]:
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+@dataclass(frozen=True)
+class Datastores:
+    """Where the running PostgreSQL and Redis are, as endpoints-scale.yml reads it."""
+
+    postgres_port: int
+    redis_port: int
+
+    def env(self) -> Dict[str, str]:
+        return {
+            "POSTGRES_HOST": "127.0.0.1",
+            "POSTGRES_PORT": str(self.postgres_port),
+            "POSTGRES_DB": DATABASE,
+            "POSTGRES_USER": USER,
+            "POSTGRES_PASSWORD": "",
+            "REDIS_HOST": "127.0.0.1",
+            "REDIS_PORT": str(self.redis_port),
+            "REDIS_DB": "1",
+            "REDIS_PASSWORD": "",
+        }
+
+    @property
+    def postgres_url(self) -> str:
+        return f"postgresql://{USER}@127.0.0.1:{self.postgres_port}/{DATABASE}"
+
+
+@contextmanager
+def postgres(workdir: Path, port: int) -> Iterator[None]:
+    """A fresh PostgreSQL cluster on `port`, with an empty `rasa` database."""
+    data = workdir.resolve() / "postgres"
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    if os.geteuid() == 0:
+        shutil.chown(data, "postgres", "postgres")
+    run = dict(check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run(
+        _as_postgres([_postgres_bin("initdb"), "-D", str(data), "-U", USER, "--auth=trust"]),
+        **run,
+    )
+    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c max_connections=300"
+    pg_ctl = _postgres_bin("pg_ctl")
+    start = [pg_ctl, "-D", str(data), "-o", options, "-l", str(data / "log"), "-w", "start"]
+    subprocess.run(_as_postgres(start), **run)
+    try:
+        subprocess.run(
+            [_postgres_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", USER, DATABASE],
+            **run,
+        )
+        yield
+    finally:
+        subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"]), **run)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@contextmanager
+def redis(port: int) -> Iterator[None]:
+    """A Redis server on `port` that keeps nothing on disk."""
+    process = subprocess.Popen(
+        [*("redis-server", "--port", str(port), "--bind", "127.0.0.1"), "--save", ""],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while (
+            subprocess.run(
+                ["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True
+            ).stdout.strip()
+            != "PONG"
+        ):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise DatastoreError(f"Redis did not start on port {port}")
+            time.sleep(0.1)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@contextmanager
+def datastores(workdir: Path, postgres_port: int, redis_port: int) -> Iterator[Datastores]:
+    with postgres(workdir, postgres_port), redis(redis_port):
+        yield Datastores(postgres_port, redis_port)
