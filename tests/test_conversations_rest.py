@@ -138,3 +138,14 @@ def test_every_message_gets_a_reply(assistant: Assistant) -> None:
 def test_admin_http_api_is_not_exposed(assistant: Assistant) -> None:
     for path in ("/status", "/version", "/model", "/conversations/x/tracker"):
         assert requests.get(assistant.base_url + path, timeout=5).status_code in (404, 405), path
+
+
+def test_cors_allows_only_the_configured_site(assistant: Assistant) -> None:
+    allowed = f"http://localhost:{assistant.web_port}"
+    for origin, expected in ((allowed, allowed), ("http://evil.example", None)):
+        reply = requests.options(
+            assistant.rest_url,
+            headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+            timeout=5,
+        )
+        assert reply.headers.get("Access-Control-Allow-Origin") == expected, origin
