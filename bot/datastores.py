@@ -72,6 +72,19 @@ class Datastores:
         return f"postgresql://{USER}@127.0.0.1:{self.postgres_port}/{DATABASE}"
 
 
+def pg_ctl(data: Path, port: int, action: str) -> None:
+    """Starts or stops (fast) the cluster in `data`; the tests also stop it to test outages."""
+    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c max_connections=300"
+    command = [_postgres_bin("pg_ctl"), "-D", str(data), "-w"]
+    if action == "start":
+        command += ["-o", options, "-l", str(data / "log"), "start"]
+    else:
+        command += ["-m", "fast", "stop"]
+    subprocess.run(
+        _as_postgres(command), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
 @contextmanager
 def postgres(workdir: Path, port: int) -> Iterator[None]:
     """A fresh PostgreSQL cluster on `port`, with an empty `rasa` database."""
@@ -85,10 +98,7 @@ def postgres(workdir: Path, port: int) -> Iterator[None]:
         _as_postgres([_postgres_bin("initdb"), "-D", str(data), "-U", USER, "--auth=trust"]),
         **run,
     )
-    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c max_connections=300"
-    pg_ctl = _postgres_bin("pg_ctl")
-    start = [pg_ctl, "-D", str(data), "-o", options, "-l", str(data / "log"), "-w", "start"]
-    subprocess.run(_as_postgres(start), **run)
+    pg_ctl(data, port, "start")
     try:
         subprocess.run(
             [_postgres_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", USER, DATABASE],
@@ -96,7 +106,7 @@ def postgres(workdir: Path, port: int) -> Iterator[None]:
         )
         yield
     finally:
-        subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"]), **run)
+        pg_ctl(data, port, "stop")
         shutil.rmtree(data, ignore_errors=True)
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
@@ -66,6 +66,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         super().__init__(**kwargs)
         if self.engine.dialect.name == "sqlite":
             self._use_sqlite_wal()
+        else:
+            self._check_connections_before_use()
         self._create_index()
         self.cache_size = int(cache_size)
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
@@ -77,6 +79,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 connection.execute(sa.text(_CREATE_INDEX))
         except sa.exc.DBAPIError as error:  # another process starting at the same time
             logger.warning(f"Could not create the index of events by conversation: {error}")
+
+    def _check_connections_before_use(self) -> None:
+        # After the database restarts, pooled connections are dead: test each one
+        # before use, so the first message after an outage is stored, not lost.
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
     def _use_sqlite_wal(self) -> None:
         # Rasa's engine opens a new SQLite connection per query (NullPool): keep them.

@@ -21,12 +21,13 @@ from bot.bench.deploy import (
     SCALE_ENDPOINTS,
     Running,
     Setup,
+    ask,
     endpoints_variant,
     free_port,
     running,
 )
 from bot.bench.integrity import stored_events, turn_problems
-from bot.datastores import Datastores, datastores
+from bot.datastores import Datastores, datastores, pg_ctl
 from bot.model import model_path
 from bot.settings import PROJECT_DIR, load_settings
 
@@ -107,3 +108,25 @@ def test_without_the_shared_lock_store_the_same_collisions_break_conversations(
     events = stored_events(stores.postgres_url, [s.sender for s in collisions])
     broken = [s for s in collisions if turn_problems(s.texts, events[s.sender], ordered=False)]
     assert broken, "two processes without a shared lock kept every conversation whole"
+
+
+def test_tracker_database_outage_is_logged_answered_and_recovered(
+    stores: Datastores, scale_out: Running, workdir: Path
+) -> None:
+    url, sender = scale_out.urls[0], "outage-conversation"
+    assert "DIRECCTE" in ask(url, sender, "le parrainage")[0]["text"]
+    postgres_data = (workdir / "postgres").resolve()
+    pg_ctl(postgres_data, stores.postgres_port, "stop")
+    try:
+        during = ask(url, sender, "c'est quoi l'école ouverte ?")
+        assert during and all(message.get("text") for message in during)
+        log = (workdir / "shared-lock" / "servers.log").read_text(errors="replace")
+        assert "Error happened when trying" in log or "OperationalError" in log
+    finally:
+        pg_ctl(postgres_data, stores.postgres_port, "start")
+    # Back: the conversation goes on from what PostgreSQL holds, and is stored again.
+    after = ask(url, sender, "comment je m'inscris ?")
+    assert "« Parrainage »" in after[0]["text"]
+    stored = stored_events(stores.postgres_url, [sender])[sender]
+    texts = [event[2] for event in stored if event[0] == "user"]
+    assert texts[0] == "le parrainage" and texts[-1] == "comment je m'inscris ?"
