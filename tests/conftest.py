@@ -14,3 +14,13 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     running = Assistant(Path(tmp_path_factory.mktemp("assistant"))).start()
     yield running
     running.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Says how many fuzzed requests reached the running REST channel."""
+    from tests.test_bad_input import _tried
+
+    if _tried["count"]:
+        terminalreporter.write_line(
+            f"fuzzing: {_tried['count']} generated requests sent to the REST channel"
+        )
