@@ -80,8 +80,9 @@ def test_escalation_gives_the_settings_address_and_the_last_question(
 
 def test_default_address_is_the_one_on_the_source_page(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CONTACT_EMAIL", raising=False)
-    page = (PROJECT_DIR.parent / "shared" / "seed").glob("*.txt")
-    assert any(DEFAULT_CONTACT_EMAIL in p.read_text(encoding="utf-8") for p in page)
+    # docs/page-source.txt: the project's copy of the source page.
+    page = (PROJECT_DIR / "docs" / "page-source.txt").read_text(encoding="utf-8")
+    assert DEFAULT_CONTACT_EMAIL in page
     slots = run(ActionEscalate(), conversation(user("contact", "ask_contact")))
     assert mailto_parts(slots["mailto"])[0] == DEFAULT_CONTACT_EMAIL
 
