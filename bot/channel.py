@@ -5,10 +5,15 @@
 - An English message gets one English line saying that the assistant answers
   in French, before the (French) answer.
 - No message is ever left without a reply, even when something failed inside.
+- At most MESSAGES_AT_ONCE messages are handled at a time, the others wait
+  their turn, first come first served. A message that calls the action server
+  waits for it several times, and without this each time went back behind
+  every message received meanwhile: seconds under load (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
@@ -75,6 +80,19 @@ class RequestGuard:
         return None
 
 
+def in_turn(handle: OnNewMessage, at_once: int) -> OnNewMessage:
+    """`handle`, running for at most `at_once` messages at a time, first come first served."""
+    turns: List[asyncio.Semaphore] = []  # made in the server's event loop, on first use
+
+    async def handle_in_turn(message: UserMessage) -> Any:
+        if not turns:
+            turns.append(asyncio.Semaphore(at_once))
+        async with turns[0]:
+            return await handle(message)
+
+    return handle_in_turn
+
+
 class PublicRestInput(RestInput):
     @classmethod
     def name(cls) -> str:
@@ -82,18 +100,21 @@ class PublicRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        settings = load_settings()
+        handle_in_turn = in_turn(on_new_message, settings.messages_at_once)
+
         async def answer(message: UserMessage) -> None:
             collector = message.output_channel
             if not isinstance(collector, CollectingOutputChannel):  # ?stream=true
-                await on_new_message(message)
+                await handle_in_turn(message)
                 return
             try:
-                await on_new_message(message)
+                await handle_in_turn(message)
             except Exception:  # the person must get a reply whatever failed
                 logger.exception("Message handling failed for a REST conversation.")
             finish_reply(message.text or "", message.sender_id, collector.messages)
 
         blueprint = super().blueprint(answer)
         # Decorator form: Sanic's blueprint registers only functions passed directly.
-        blueprint.middleware("request")(RequestGuard(load_settings()))
+        blueprint.middleware("request")(RequestGuard(settings))
         return blueprint

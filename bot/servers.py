@@ -53,7 +53,7 @@ def rasa_server_command(settings: Settings, model: Path, cors_origins: List[str]
     command = [
         sys.executable,
         "-m",
-        "rasa",
+        "bot.rasa_main",
         "run",
         "--model",
         str(model),

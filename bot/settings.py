@@ -79,6 +79,7 @@ class Settings:
     max_message_chars: int
     rate_limit_per_sender: int
     rate_limit_per_ip: int
+    messages_at_once: int
     restart_delay_s: float
     retention_days: int
     api_token: str
@@ -105,6 +106,9 @@ class Settings:
             # Messages per minute; beyond, a polite refusal (HTTP 429); 0 turns it off.
             rate_limit_per_sender=int(env("RATE_LIMIT_PER_SENDER", "30")),
             rate_limit_per_ip=int(env("RATE_LIMIT_PER_IP", "300")),
+            # Messages one Rasa server handles at a time; the others wait their turn
+            # (bot/channel.py). 4 measured best at 50 users (docs/benchmarks.md).
+            messages_at_once=int(env("MESSAGES_AT_ONCE", "4")),
             # `bot run` restarts a server that died after this many seconds.
             restart_delay_s=float(env("RESTART_DELAY_S", "1")),
             # Conversations older than this are deleted by `bot purge` (privacy note).

@@ -37,7 +37,9 @@ from bot.pii import mask_user_event
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CACHE_SIZE = 1000
+# Conversations kept in memory: enough for the ones going on at a busy moment,
+# few enough for the server's memory budget (docs/benchmarks.md).
+DEFAULT_CACHE_SIZE = 64
 _CREATE_INDEX = "CREATE INDEX IF NOT EXISTS ix_events_sender_id_id ON events (sender_id, id)"
 # Plain SQL on Rasa's `events` table: the ORM's overhead was a third of the store's cost.
 _LAST_ID = sa.text("SELECT max(id) FROM events WHERE sender_id = :sender_id")
@@ -113,7 +115,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             cached = self._cache.pop(sender_id, None)
             if last_id is None:
                 return None
-            if cached is None or not cached.unchanged() or not _catch_up(connection, cached):
+            usable = cached is not None and cached.unchanged()
+            if not usable or not _catch_up(connection, cached, last_id):
                 cached = self._load(session, sender_id)
         if cached is None:
             return None
@@ -147,6 +150,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             before = connection.execute(_LAST_ID, {"sender_id": sender_id}).scalar()
             if cached is not None and cached.tracker is tracker and cached.last_id == before:
                 new_events = list(tracker.events)[cached.stored :]
+            elif before is None:  # a new conversation: every event is new
+                new_events = list(tracker.events)
             else:
                 # Not the tracker this store handed out: Rasa's way, by counting.
                 new_events = list(self._additional_events(session, tracker))
@@ -181,8 +186,10 @@ def _row(sender_id: str, event: Event) -> dict:
     }
 
 
-def _catch_up(connection: Connection, cached: _Cached) -> bool:
+def _catch_up(connection: Connection, cached: _Cached, last_id: int) -> bool:
     """Applies the events stored since `cached` by another process; False if it cannot."""
+    if last_id == cached.last_id:
+        return True  # nothing stored since
     rows = connection.execute(
         _EVENTS_AFTER, {"sender_id": cached.tracker.sender_id, "after": cached.last_id}
     ).all()

@@ -24,11 +24,20 @@ def _is_classifier(component: dict) -> bool:
     return component["name"].endswith("LogisticRegressionClassifier")
 
 
+def _rasa_featurizers(config: Config) -> None:
+    """Neural components read the per-word features that the project's featurizer skips."""
+    for component in config["pipeline"]:
+        if component["name"].endswith("SentenceCountVectorsFeaturizer"):
+            component["name"] = "CountVectorsFeaturizer"
+
+
 def diet_classifier(config: Config) -> None:
+    _rasa_featurizers(config)
     config["pipeline"] = [DIET if _is_classifier(c) else c for c in config["pipeline"]]
 
 
 def dialogue_models(config: Config) -> None:
+    _rasa_featurizers(config)
     config["policies"] = [{"name": "MemoizationPolicy"}, *config["policies"], TED]
 
 

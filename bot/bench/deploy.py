@@ -8,6 +8,7 @@ file. The REST channel's rate limits are off: the load comes from one address.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import time
 import urllib.request
@@ -37,6 +38,7 @@ class Setup:
     model: Path
     rasa_servers: int = 1
     endpoints_file: Path = ENDPOINTS
+    speedups: bool = True  # False: plain `python -m rasa run` (bot/speedups.py not installed)
     env: Dict[str, str] = field(default_factory=dict)
 
 
@@ -85,6 +87,8 @@ def running(setup: Setup, workdir: Path) -> Iterator[Running]:
             ports = [settings.rasa_port] + [free_port() for _ in range(setup.rasa_servers - 1)]
             for number, port in enumerate(ports, 1):
                 command = rasa_server_command(replace(settings, rasa_port=port), setup.model, [])
+                if not setup.speedups:
+                    command[command.index("bot.rasa_main")] = "rasa"
                 stack.start(f"Rasa server {number}", command, f"http://127.0.0.1:{port}/")
             urls = [rest_url(port) for port in ports]
             ask(urls[0], "bench-first-answer", "bonjour")
@@ -118,3 +122,9 @@ def memory_mb(pid: int) -> Dict[str, float]:
         for name, value in (line.split(":", 1) for line in status)
         if name in fields
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (user and system, all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

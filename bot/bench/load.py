@@ -40,6 +40,7 @@ class LoadResult:
     p50_ms: float
     p95_ms: float
     p99_ms: float
+    sent: int  # every message, warm-up included
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -62,6 +63,7 @@ class _Load:
         self.urls, self.texts, self.turns, self.start_at = urls, texts, turns, start_at
         self.latencies: List[float] = []
         self.errors = 0
+        self.sent = 0
 
     async def user(self, session: aiohttp.ClientSession, index: int, stop_at: float) -> None:
         sent = 0
@@ -74,6 +76,7 @@ class _Load:
             sent += 1
             began = time.monotonic()
             reply = await send(session, url, sender, text)
+            self.sent += 1
             if began < self.start_at:
                 continue  # warm-up
             self.errors += reply is None
@@ -103,6 +106,7 @@ async def run_load(
         p50_ms=round(percentile(lat, 0.50), 1),
         p95_ms=round(percentile(lat, 0.95), 1),
         p99_ms=round(percentile(lat, 0.99), 1),
+        sent=load.sent,
     )
 
 

@@ -25,6 +25,7 @@ class Measured:
     first_answer_s: float
     memory_mb: Dict[str, float]  # rss, peak, anon (see deploy.memory_mb)
     loads: List[LoadResult]  # by number of users, fewest first
+    cpu_ms: List[float]  # the Rasa server's CPU time per message, for each load
     growth: TurnGrowth
     train_s: Optional[float] = None
     heldout: Optional[float] = None
@@ -75,9 +76,12 @@ def _row(label: str, *cells: object) -> str:
     return "| " + " | ".join([label, *map(str, cells)]) + " |"
 
 
-def _compare(label: str, mine: float, theirs: float, form: str = ".0f") -> str:
-    """A row of both figures and how many times the project's the default's is."""
-    return _row(label, format(mine, form), format(theirs, form), _ratio(theirs, mine))
+def _compare(
+    label: str, mine: float, theirs: float, form: str = ".0f", more_is_better: bool = False
+) -> str:
+    """A row of both figures and how many times better the project's is than the default's."""
+    advantage = _ratio(mine, theirs) if more_is_better else _ratio(theirs, mine)
+    return _row(label, format(mine, form), format(theirs, form), advantage)
 
 
 def _heldout(m: Measured) -> str:
@@ -88,7 +92,7 @@ def _heldout(m: Measured) -> str:
 
 def _config_table(project: Measured, default: Measured) -> List[str]:
     rows = [
-        _row("", project.name, default.name, "default ÷ project"),
+        _row("", project.name, default.name, "project better by"),
         "|---|---:|---:|---:|",
         _compare("full training (s)", project.train_s or 0, default.train_s or 0),
         _compare(
@@ -102,10 +106,12 @@ def _config_table(project: Measured, default: Measured) -> List[str]:
             )
         )
     rows.append(_row("held-out score (lowest topic)", _heldout(project), _heldout(default), ""))
-    for mine, theirs in zip(project.loads, default.loads):
+    loads = zip(project.loads, default.loads, project.cpu_ms, default.cpu_ms)
+    for mine, theirs, my_cpu, their_cpu in loads:
         users = f"{mine.users} user{'s' if mine.users > 1 else ''}"
         rows += [
-            _compare(f"{users}: messages/s", mine.msgs_per_s, theirs.msgs_per_s, ".1f"),
+            _compare(f"{users}: messages/s", mine.msgs_per_s, theirs.msgs_per_s, ".1f", True),
+            _compare(f"{users}: Rasa server CPU per message (ms)", my_cpu, their_cpu, ".1f"),
             _row(
                 f"{users}: p50 / p95 / p99 (ms)",
                 f"{mine.p50_ms:.0f} / {mine.p95_ms:.0f} / {mine.p99_ms:.0f}",
@@ -199,15 +205,15 @@ def _measured_table(first_column: str, rows: List[Measured]) -> List[str]:
     lines = [
         f"| {first_column} | training (s) | start (s) | peak memory (MB) | held-out (lowest topic) "
         f"| {few} user p50 (ms) | {many} users: messages/s | p95 (ms) | errors "
-        f"| turn {turns} ÷ turn 1 |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| CPU per message (ms) | turn {turns} ÷ turn 1 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for m in rows:
         lines.append(
             f"| {m.name} | {_optional(m.train_s, '.0f')} | {m.first_answer_s:.1f} "
             f"| {m.memory_mb['peak']:.0f} | {_heldout(m)} | {m.loads[0].p50_ms:.0f} "
             f"| {m.loads[-1].msgs_per_s} | {m.loads[-1].p95_ms:.0f} | {m.loads[-1].errors} "
-            f"| {m.growth.ratio:.2f} |"
+            f"| {m.cpu_ms[-1]:.1f} | {m.growth.ratio:.2f} |"
         )
     return lines
 

@@ -42,6 +42,7 @@ from bot.bench.deploy import (
     ENDPOINTS,
     SCALE_ENDPOINTS,
     Setup,
+    cpu_seconds,
     endpoints_variant,
     free_port,
     memory_mb,
@@ -53,7 +54,7 @@ from bot.bench.load import LoadResult
 from bot.bench.report import BenchResult, CollisionResult, Measured, ScaleResult, write
 from bot.bench.training import train
 from bot.heldout import evaluate
-from bot.settings import PROJECT_DIR
+from bot.settings import PROJECT_DIR, load_settings
 
 CONFIGS = (
     ("project (config.yml)", PROJECT_DIR / "config.yml"),
@@ -125,7 +126,13 @@ def measure(
         url = run.urls[0]
         score, lowest = heldout_scores(url) if everything else (None, None)
         levels = plan.users if everything else (plan.users[0], plan.users[-1])
-        loads = [load(run.urls, users, plan) for users in levels]
+        loads, cpu_ms = [], []
+        for users in levels:
+            used_before = cpu_seconds(run.rasa_pids[0])
+            loads.append(load(run.urls, users, plan))
+            used = cpu_seconds(run.rasa_pids[0]) - used_before
+            # Warm-up messages included: the CPU is the server's over the whole run.
+            cpu_ms.append(1000 * used / max(loads[-1].sent, 1))
         growth = turn_growth(url, plan.turns, plan.growth_conversations)
         store = (
             store_growth(url, f"sqlite:///{run.tracker_db}", plan.stored, plan.timed_conversations)
@@ -133,7 +140,9 @@ def measure(
             else None
         )
         memory = memory_mb(run.rasa_pids[0])
-    return Measured(name, run.first_answer_s, memory, loads, growth, train_s, score, lowest, store)
+    return Measured(
+        name, run.first_answer_s, memory, loads, cpu_ms, growth, train_s, score, lowest, store
+    )
 
 
 def measure_variants(model: Path, plan: Plan, workdir: Path) -> List[Measured]:
@@ -142,14 +151,22 @@ def measure_variants(model: Path, plan: Plan, workdir: Path) -> List[Measured]:
     stock = endpoints_variant(ENDPOINTS, "tracker_store", rasa_sql, workdir / "rasa-sql.yml")
     in_memory = endpoints_variant(ENDPOINTS, "tracker_store", None, workdir / "in-memory.yml")
     variants = (
-        ("Rasa's SQLTrackerStore (Rasa 3.6 as shipped)", stock),
-        ("CachedSQLTrackerStore (bot/tracker_store.py)", ENDPOINTS),
-        ("Rasa's in-memory store (not durable)", in_memory),
+        ("Rasa's SQLTrackerStore, plain `rasa run` (Rasa 3.6 as shipped)", stock, False),
+        ("Rasa's SQLTrackerStore, with bot/speedups.py", stock, True),
+        ("CachedSQLTrackerStore, plain `rasa run`", ENDPOINTS, False),
+        ("Rasa's in-memory store (not durable), with bot/speedups.py", in_memory, True),
     )
-    return [
-        measure(name, Setup(model, endpoints_file=endpoints), plan, workdir / f"variant-{number}")
-        for number, (name, endpoints) in enumerate(variants)
-    ]
+    results = [
+        measure(name, Setup(model, endpoints_file=endpoints, speedups=speedups), plan,
+                workdir / f"variant-{number}")
+        for number, (name, endpoints, speedups) in enumerate(variants)
+    ]  # fmt: skip
+    default = load_settings().messages_at_once
+    for at_once in (1, 16):  # the project's default (bot/settings.py) is between
+        name = f"MESSAGES_AT_ONCE={at_once} instead of {default}"
+        setup = Setup(model, env={"MESSAGES_AT_ONCE": str(at_once)})
+        results.append(measure(name, setup, plan, workdir / f"at-once-{at_once}"))
+    return results
 
 
 def measure_alternatives(default_model: Path, plan: Plan, workdir: Path) -> List[Measured]:
@@ -164,6 +181,10 @@ def measure_alternatives(default_model: Path, plan: Plan, workdir: Path) -> List
     one_thread = {"TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_OP_PARALLELISM_THREADS": "1"}
     name = "Rasa default config, TensorFlow on one thread"
     results.append(measure(name, Setup(default_model, env=one_thread), plan, workdir / "tf"))
+    in_memory = endpoints_variant(ENDPOINTS, "tracker_store", None, workdir / "in-memory.yml")
+    as_shipped = Setup(default_model, endpoints_file=in_memory, speedups=False)
+    name = "Rasa default config, plain `rasa run`, in-memory store (as `rasa init` sets it up)"
+    results.append(measure(name, as_shipped, plan, workdir / "as-shipped"))
     return results
 
 
