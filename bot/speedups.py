@@ -24,8 +24,9 @@ Each was measured (docs/benchmarks.md) and none changes what Rasa answers
   combinations of states seen.
 - Before each action Rasa copies the tracker by replaying every event of the
   session into a new one; the state is now copied instead. And the applied
-  events, which Rasa works out from all events several times per message, are
-  remembered while no event is added.
+  events (without reverted turns), which Rasa works out from all events several
+  times per message, are carried on from the last time over the new events
+  only, unless a new loop (form) appeared among them.
 - Rasa checks at every message whether the domain is empty by turning it, and
   an empty one, into dictionaries: the answer is kept, a loaded domain does not
   change.
@@ -53,8 +54,6 @@ if TYPE_CHECKING:
 # States kept beyond the longest rule: the first state of the copy lacks its
 # previous action and user message, so it must never be one a rule looks at.
 _MARGIN_STATES = 2
-
-
 # Combinations of dialogue states whose fitting rules are remembered (per lookup).
 REMEMBERED_STATES = 4096
 # Rasa's own methods, kept by install() when it replaces them.
@@ -142,7 +141,7 @@ def predict_on_recent_turns(
     if "_states_needed" not in self.__dict__:  # the rules are fixed once trained
         self._states_needed = rule_states_needed(self)
     recent = recent_turns(tracker, self._states_needed)
-    rasa_prediction = _rasa_own.get("predict", type(self).predict_action_probabilities)
+    rasa_prediction = _rasas(self, "predict_action_probabilities")
     return rasa_prediction(self, recent, domain, rule_only_data, **kwargs)
 
 
@@ -153,13 +152,12 @@ def possible_keys_remembered(
     try:
         key = (id(lookup), len(lookup), tuple(_frozen(state) for state in states))
     except TypeError:  # an unhashable value in a state: work it out, as Rasa does
-        return _rasa_own.get("possible_keys", type(self)._get_possible_keys)(self, lookup, states)
+        return _rasas(self, "_get_possible_keys")(self, lookup, states)
     remembered: OrderedDict = self.__dict__.setdefault("_possible_keys", OrderedDict())
     if key in remembered:
         remembered.move_to_end(key)
     else:
-        rasa_possible_keys = _rasa_own.get("possible_keys", type(self)._get_possible_keys)
-        remembered[key] = frozenset(rasa_possible_keys(self, lookup, states))
+        remembered[key] = frozenset(_rasas(self, "_get_possible_keys")(self, lookup, states))
         if len(remembered) > REMEMBERED_STATES:
             remembered.popitem(last=False)
     return set(remembered[key])
@@ -267,7 +265,7 @@ def _apply(
 def domain_is_empty_once(self: Domain) -> bool:
     """Domain.is_empty, worked out once per domain."""
     if "_is_empty" not in self.__dict__:
-        self._is_empty = _rasa_own.get("is_empty", type(self).is_empty)(self)
+        self._is_empty = _rasas(self, "is_empty")(self)
     return self._is_empty
 
 
@@ -293,6 +291,7 @@ def run_graph_in_order(
 
 
 def install() -> None:
+    """Replaces Rasa's methods with the ones above, keeping Rasa's own in `_rasa_own`."""
     block_jax()
     from rasa.core.actions.action import RemoteAction
     from rasa.core.policies.rule_policy import RulePolicy
@@ -302,18 +301,20 @@ def install() -> None:
 
     if _rasa_own:
         return  # installed already
-    _rasa_own["predict"] = RulePolicy.predict_action_probabilities
-    _rasa_own["applied_events"] = DialogueStateTracker.applied_events
-    _rasa_own["is_empty"] = Domain.is_empty
-    _rasa_own["possible_keys"] = RulePolicy._get_possible_keys
-    RemoteAction._validate_action_result = validate_action_result
-    DaskGraphRunner.run = run_graph_in_order
-    RulePolicy.predict_action_probabilities = predict_on_recent_turns
-    import os
+    replacements = (
+        (RemoteAction, "_validate_action_result", validate_action_result),
+        (DaskGraphRunner, "run", run_graph_in_order),
+        (RulePolicy, "predict_action_probabilities", predict_on_recent_turns),
+        (RulePolicy, "_get_possible_keys", possible_keys_remembered),
+        (DialogueStateTracker, "copy", copy_tracker),
+        (DialogueStateTracker, "applied_events", applied_events_once),
+        (Domain, "is_empty", domain_is_empty_once),
+    )
+    for owner, name, replacement in replacements:
+        _rasa_own[name] = getattr(owner, name)
+        setattr(owner, name, replacement)
 
-    if "copy" not in os.environ.get("SKIP", ""):
-        DialogueStateTracker.copy = copy_tracker
-    if "applied" not in os.environ.get("SKIP", ""):
-        DialogueStateTracker.applied_events = applied_events_once
-    Domain.is_empty = domain_is_empty_once
-    RulePolicy._get_possible_keys = possible_keys_remembered
+
+def _rasas(instance: Any, name: str) -> Any:
+    """Rasa's own method `name` of `instance`, whether install() replaced it or not."""
+    return _rasa_own.get(name, getattr(type(instance), name))
