@@ -1,10 +1,9 @@
-"""Changes to Rasa 3.6's per-message work, installed in the Rasa server process.
+"""Changes to Rasa 3.6's per-message work, installed in the Rasa server process
+by bot/rasa_main.py.
 
 Each was measured (docs/benchmarks.md) and none changes what Rasa answers
 (tests/test_speedups.py compares each with Rasa's own code):
 
-- TensorFlow 2.12 imports JAX, when installed (TensorFlow requires it), only for
-  TFLite's JAX converter, which Rasa never uses: 66 MB of resident memory.
 - Rasa checks every reply of the action server with `jsonschema.validate`,
   which first checks Rasa's reply schema against the JSON Schema meta-schema:
   about 35 ms of CPU per custom action call, more than the rest of the message.
@@ -40,45 +39,56 @@ from __future__ import annotations
 import copy
 import functools
 import itertools
-import sys
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set
+from typing import Any, Dict, Iterable, List, Optional, Set
 
-if TYPE_CHECKING:
-    from rasa.core.policies.policy import PolicyPrediction
-    from rasa.core.policies.rule_policy import RulePolicy
-    from rasa.shared.core.domain import Domain
-    from rasa.shared.core.events import Event
-    from rasa.shared.core.trackers import DialogueStateTracker
+from jsonschema import validators
+from jsonschema.exceptions import best_match
+from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.policy import PolicyPrediction
+from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    AllSlotsReset,
+    ConversationPaused,
+    ConversationResumed,
+    Event,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
 
 # States kept beyond the longest rule: the first state of the copy lacks its
 # previous action and user message, so it must never be one a rule looks at.
 _MARGIN_STATES = 2
+# Events whose effect outlives their turn. By name: isinstance on Rasa's event
+# classes (abstract base classes) cost more than the rest of recent_turns.
+_LASTING = frozenset(
+    e.type_name for e in (SlotSet, AllSlotsReset, ConversationPaused, ConversationResumed)
+)
 # Combinations of dialogue states whose fitting rules are remembered (per lookup).
 REMEMBERED_STATES = 4096
 # Rasa's own methods, kept by install() when it replaces them.
 _rasa_own: Dict[str, Any] = {}
 
 
-def block_jax() -> None:
-    """Makes `import jax` fail, as when it is not installed (TensorFlow then skips it)."""
-    sys.modules.setdefault("jax", None)  # type: ignore[arg-type]
-
-
 @functools.lru_cache(maxsize=1)
 def _reply_validator() -> Any:
-    from jsonschema import validators
-    from rasa.core.actions.action import RemoteAction
-
     schema = RemoteAction.action_response_format_spec()
     return validators.validator_for(schema)(schema)
 
 
 def validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
     """RemoteAction._validate_action_result with the validator built once."""
-    from jsonschema.exceptions import best_match
-    from rasa.shared.constants import DOCS_BASE_URL
-
     error = best_match(_reply_validator().iter_errors(result))  # as jsonschema.validate
     if error is not None:
         error.message += (
@@ -92,15 +102,6 @@ def validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
 
 def recent_turns(tracker: DialogueStateTracker, max_states: int) -> DialogueStateTracker:
     """A copy of `tracker` with its lasting state but only its last `max_states` states."""
-    from rasa.shared.core.events import (
-        ActionExecuted,
-        ActiveLoop,
-        AllSlotsReset,
-        ConversationPaused,
-        ConversationResumed,
-        SlotSet,
-    )
-
     events = tracker.applied_events()
     actions = [i for i, event in enumerate(events) if isinstance(event, ActionExecuted)]
     if len(actions) < max_states:
@@ -109,13 +110,8 @@ def recent_turns(tracker: DialogueStateTracker, max_states: int) -> DialogueStat
     if tracker.active_loop_name or any(isinstance(e, ActiveLoop) for e in events[start:]):
         return tracker  # loops undo some of their own turns: Rasa's way, on all of them
     recent = tracker.init_copy()
-    # Events whose effect outlives their turn. By name: isinstance on Rasa's
-    # event classes (abstract base classes) cost more than the rest here.
-    lasting = {
-        e.type_name for e in (SlotSet, AllSlotsReset, ConversationPaused, ConversationResumed)
-    }
     for event in events[:start]:
-        if event.type_name in lasting:
+        if event.type_name in _LASTING:
             recent.update(event)
     for event in events[start:]:
         recent.update(event)
@@ -124,8 +120,6 @@ def recent_turns(tracker: DialogueStateTracker, max_states: int) -> DialogueStat
 
 def rule_states_needed(policy: RulePolicy) -> int:
     """States a prediction looks at: those of the policy's longest rule, and the margin."""
-    from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH
-
     keys = [*policy.lookup.get(RULES, {}), *policy.lookup.get(RULES_FOR_LOOP_UNHAPPY_PATH, {})]
     return max((len(policy._rule_key_to_state(key)) for key in keys), default=0) + _MARGIN_STATES
 
@@ -226,7 +220,6 @@ class _Applied:
 
 
 def _loop_names(events: Iterable[Event]) -> Set[str]:
-    from rasa.shared.core.events import ActiveLoop
 
     return {e.name for e in events if isinstance(e, ActiveLoop) and e.name}
 
@@ -235,15 +228,6 @@ def _apply(
     tracker: DialogueStateTracker, applied: List[Event], new: List[Event], loop_names: Set[str]
 ) -> None:
     """Rasa's DialogueStateTracker.applied_events loop, from `applied` on, in place."""
-    from rasa.shared.core.events import (
-        ActionExecuted,
-        ActionReverted,
-        Restarted,
-        SessionStarted,
-        UserUtteranceReverted,
-        UserUttered,
-    )
-
     for event in new:
         if isinstance(event, (Restarted, SessionStarted)):
             applied.clear()
@@ -273,8 +257,6 @@ def run_graph_in_order(
     self: Any, inputs: Optional[Dict[str, Any]] = None, targets: Optional[List[str]] = None
 ) -> Dict[str, Any]:
     """DaskGraphRunner.run without dask: the same nodes, called in dependency order."""
-    from rasa.engine.exceptions import GraphRunError
-
     # Like dask's, every value is a (node name, output) pair, inputs included.
     values = {name: (name, value) for name, value in (inputs or {}).items()}
 
@@ -292,13 +274,6 @@ def run_graph_in_order(
 
 def install() -> None:
     """Replaces Rasa's methods with the ones above, keeping Rasa's own in `_rasa_own`."""
-    block_jax()
-    from rasa.core.actions.action import RemoteAction
-    from rasa.core.policies.rule_policy import RulePolicy
-    from rasa.engine.runner.dask import DaskGraphRunner
-    from rasa.shared.core.domain import Domain
-    from rasa.shared.core.trackers import DialogueStateTracker
-
     if _rasa_own:
         return  # installed already
     replacements = (
