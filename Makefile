@@ -35,7 +35,8 @@ run: $(BIN)/.installed
 train: $(BIN)/.installed
 	$(BIN)/bot train
 
-test: $(BIN)/.installed node_modules/.installed browser train lint validate pytest conversations
+test: $(BIN)/.installed node_modules/.installed browser datastores train lint validate pytest \
+  conversations
 
 # Rasa's data validation and the content checks, each problem with file:line.
 validate: $(BIN)/.installed
@@ -55,15 +56,17 @@ conversations: $(BIN)/.installed train
 	$(BIN)/rasa test core --stories tests/conversations.yml --model models \
 	  --fail-on-prediction-errors --out reports/conversations
 
-# PostgreSQL and Redis (Debian's packages) for the scale-out tests and the benchmark;
-# the tests start throwaway servers of their own, on free ports.
+# PostgreSQL, Redis and nginx (Debian's packages) for the benchmark (part of `make test`)
+# and the scale-out tests. The tests start throwaway servers of their own, on free
+# ports; the system's services are not used.
 datastores:
-	@{ ls /usr/lib/postgresql/*/bin/initdb && command -v redis-server; } >/dev/null 2>&1 || { \
-	  echo "Installing Debian's PostgreSQL and Redis"; \
+	@{ ls /usr/lib/postgresql/*/bin/initdb && command -v redis-server && command -v nginx; } \
+	  >/dev/null 2>&1 || { \
+	  echo "Installing Debian's PostgreSQL, Redis and nginx"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq postgresql redis-server >/dev/null; }
+	    apt-get install -y -qq postgresql redis-server nginx >/dev/null; }
 
-# Scale-out: two Rasa servers sharing PostgreSQL and Redis (docs/scaling.md).
+# Scale-out: nginx in front of two Rasa servers sharing PostgreSQL and Redis (docs/scaling.md).
 test-scale: $(BIN)/.installed datastores train
 	$(BIN)/pytest -m scale
 

@@ -17,6 +17,8 @@ from rasa_sdk.forms import REQUESTED_SLOT
 
 from actions.history import real_question
 from bot.mail import is_valid_email
+from bot.sealing import seal
+from bot.settings import load_settings
 
 # "Oui" to the draft or to the consent question; "ok" and "d'accord" count too.
 YES = frozenset({"affirm", "acknowledge"})
@@ -24,6 +26,17 @@ NO = frozenset({"deny"})
 MIN_QUESTION_LETTERS = 3
 # Slots of a previous sending that must not leak into a new one.
 HANDOFF_SLOTS = ("handoff_question", "handoff_email", "handoff_consent", "handoff_result")
+# Needed again at a later turn, so stored sealed rather than masked (bot/sealing.py).
+SEALED_SLOTS = ("handoff_draft", "handoff_question", "handoff_email")
+
+
+def sealed(slots: Dict[str, Any]) -> Dict[str, Any]:
+    """`slots` with the personal values of SEALED_SLOTS sealed."""
+    secret = load_settings().action_token
+    return {
+        name: seal(value, secret) if name in SEALED_SLOTS and isinstance(value, str) else value
+        for name, value in slots.items()
+    }
 
 
 def find_email(text: str) -> Optional[str]:
@@ -65,11 +78,12 @@ class ActionHandoffStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         draft = real_question(tracker)
-        return [
-            *(SlotSet(slot, None) for slot in HANDOFF_SLOTS),
-            SlotSet("handoff_draft", draft),
-            SlotSet("handoff_step", "question_draft" if draft else "question_new"),
-        ]
+        slots = {
+            **dict.fromkeys(HANDOFF_SLOTS),
+            "handoff_draft": draft,
+            "handoff_step": "question_draft" if draft else "question_new",
+        }
+        return [SlotSet(name, value) for name, value in sealed(slots).items()]
 
 
 class ValidateHandoffForm(FormValidationAction):
@@ -94,7 +108,7 @@ class ValidateHandoffForm(FormValidationAction):
             tracker.get_slot("handoff_draft"),
         )
         # Emptied so that the next step's answer fills it again.
-        return {"handoff_input": None, **answer}
+        return {"handoff_input": None, **sealed(answer)}
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]

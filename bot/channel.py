@@ -23,12 +23,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.guard import TOO_MANY_MESSAGES, RateLimiter, Refusal, parse_request
+from bot.failures import failure_summary
+from bot.guard import TOO_MANY_MESSAGES, RateLimiter, Refusal, client_address, parse_request
 from bot.language import looks_english
 from bot.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
+# Logged when a message could not be handled (the tests look for it).
+HANDLING_FAILED = "Message handling failed"
 ENGLISH_NOTE = "This assistant answers in French only; here is its answer."
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -52,29 +55,34 @@ def finish_reply(text: str, sender_id: str, messages: List[Dict[str, Any]]) -> N
 
 
 class RequestGuard:
-    """Blueprint middleware: validation and rate limits of the webhook's POSTs."""
+    """Blueprint middleware: validation and rate limits of the webhook's POSTs.
+
+    The visitor's address is counted first, before anything is parsed, so that
+    malformed requests count too; then the conversation's own limit.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.max_chars = settings.max_message_chars
-        self.limiters = [
-            (RateLimiter(settings.rate_limit_per_sender), lambda r, sender: f"sender:{sender}"),
-            (
-                RateLimiter(settings.rate_limit_per_ip),
-                lambda r, sender: f"ip:{r.remote_addr or r.ip}",
-            ),
-        ]
+        self.trusted_proxies = frozenset(settings.trusted_proxies)
+        self.per_ip = RateLimiter(settings.rate_limit_per_ip)
+        self.per_sender = RateLimiter(settings.rate_limit_per_sender)
+
+    def visitor(self, request: Request) -> str:
+        # request.ip is the TCP peer; Sanic's own proxy settings stay unset.
+        forwarded_for = request.headers.get("x-forwarded-for", "")
+        return client_address(request.ip, forwarded_for, self.trusted_proxies)
 
     async def __call__(self, request: Request) -> Optional[HTTPResponse]:
         if request.method != "POST":
             return None
+        if self.per_ip.limit and not self.per_ip.allow(f"ip:{self.visitor(request)}"):
+            return response.json(Refusal(429, TOO_MANY_MESSAGES).body(), status=429)
         parsed = parse_request(request.body, self.max_chars)
         if isinstance(parsed, Refusal):
             return response.json(parsed.body(), status=parsed.status)
-        for limiter, key in self.limiters:
-            if limiter.limit and not limiter.allow(key(request, parsed["sender"])):
-                return response.json(
-                    Refusal(429, TOO_MANY_MESSAGES, parsed["sender"]).body(), status=429
-                )
+        sender = parsed["sender"]
+        if self.per_sender.limit and not self.per_sender.allow(f"sender:{sender}"):
+            return response.json(Refusal(429, TOO_MANY_MESSAGES, sender).body(), status=429)
         # Rasa's handler reads request.json: give it the cleaned payload only.
         request.parsed_json = parsed
         return None
@@ -110,8 +118,8 @@ class PublicRestInput(RestInput):
                 return
             try:
                 await handle_in_turn(message)
-            except Exception:  # the person must get a reply whatever failed
-                logger.exception("Message handling failed for a REST conversation.")
+            except Exception as error:  # the person must get a reply whatever failed
+                logger.error("%s: %s", HANDLING_FAILED, failure_summary(error))
             finish_reply(message.text or "", message.sender_id, collector.messages)
 
         blueprint = super().blueprint(answer)

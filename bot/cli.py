@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import Callable, Dict, List, Optional
 
 from bot.model import ensure_model
+from bot.retention import start_automatic_purge
 from bot.servers import ServerError, Stack, stop_on_sigterm, supervise
-from bot.settings import PROJECT_DIR, load_settings
+from bot.settings import PROJECT_DIR, SettingsError, load_settings
 from bot.staff import STAFF_COMMANDS, add_staff_parsers
 from bot.web import start_demo_site
 
@@ -20,12 +22,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    os.umask(0o077)  # conversations and e-mails: for this user only (servers inherit it)
     settings = load_settings()
     stop_on_sigterm()
     stack = Stack(settings)
     try:
         model = ensure_model(settings)
         stack.start_all(model, cors_origins=list(settings.cors_origins))
+        start_automatic_purge(settings)  # RETENTION_DAYS, with nobody to remember it
         demo_site = start_demo_site(settings)
         print(
             "\nThe assistant is ready.\n"
@@ -102,7 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    return COMMANDS[args.command](args)
+    try:
+        return COMMANDS[args.command](args)
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 """Throwaway PostgreSQL and Redis servers for the scale-out tests and benchmark.
 
-Each lives in a directory of its own (under var/, git-ignored), listens on
-127.0.0.1 on a port given by the caller and is stopped, and its data removed,
-when done. They use Debian's packages (`make datastores` installs them).
-PostgreSQL refuses to run as root: as root, it runs as the `postgres` user.
+Each listens on 127.0.0.1 on a port given by the caller and is stopped, and
+its data removed, when done. They use Debian's packages (`make datastores`
+installs them). PostgreSQL refuses to run as root: as root, it runs as the
+`postgres` user, who may not be able to enter the caller's folders (a clone in
+/root or in a `mktemp -d` folder is mode 0700). So a cluster's data and socket
+live in a private folder of their own under /tmp (mode 0700, owned by the user
+who runs PostgreSQL); only its log is copied to the caller's folder.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import glob
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,6 +57,7 @@ class Datastores:
 
     postgres_port: int
     redis_port: int
+    postgres_data: Path  # the cluster's folder, for pg_ctl
 
     def env(self) -> Dict[str, str]:
         return {
@@ -74,39 +79,46 @@ class Datastores:
 
 def pg_ctl(data: Path, port: int, action: str) -> None:
     """Starts or stops (fast) the cluster in `data`; the tests also stop it to test outages."""
+    # The unix socket goes in the cluster's own folder: nothing shared with the system's.
     options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c max_connections=300"
     command = [_postgres_bin("pg_ctl"), "-D", str(data), "-w"]
     if action == "start":
         command += ["-o", options, "-l", str(data / "log"), "start"]
     else:
         command += ["-m", "fast", "stop"]
-    subprocess.run(
-        _as_postgres(command), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    _run_as_postgres(command, data)
+
+
+def _run_as_postgres(command: List[str], data: Path) -> None:
+    # From the cluster's folder: the caller's may be closed to the `postgres` user.
+    done = subprocess.run(_as_postgres(command), cwd=data, capture_output=True, text=True)
+    if done.returncode:
+        raise DatastoreError(f"{' '.join(command)} failed:\n{done.stderr}")
 
 
 @contextmanager
-def postgres(workdir: Path, port: int) -> Iterator[None]:
-    """A fresh PostgreSQL cluster on `port`, with an empty `rasa` database."""
-    data = workdir.resolve() / "postgres"
-    shutil.rmtree(data, ignore_errors=True)
-    data.mkdir(parents=True)
-    if os.geteuid() == 0:
-        shutil.chown(data, "postgres", "postgres")
-    run = dict(check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    subprocess.run(
-        _as_postgres([_postgres_bin("initdb"), "-D", str(data), "-U", USER, "--auth=trust"]),
-        **run,
-    )
-    pg_ctl(data, port, "start")
+def postgres(workdir: Path, port: int) -> Iterator[Path]:
+    """A fresh PostgreSQL cluster on `port`, with an empty `rasa` database; yields its folder.
+
+    The cluster's log is copied to `workdir/postgres.log` when it stops.
+    """
+    # Mode 0700 in /tmp, not $TMPDIR: the `postgres` user must be able to reach it.
+    data = Path(tempfile.mkdtemp(prefix="rasa-postgres-", dir="/tmp"))
     try:
-        subprocess.run(
-            [_postgres_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", USER, DATABASE],
-            **run,
-        )
-        yield
+        if os.geteuid() == 0:
+            shutil.chown(data, "postgres", "postgres")
+        initdb = [_postgres_bin("initdb"), "-D", str(data), "-U", USER, "--auth=trust"]
+        _run_as_postgres(initdb, data)
+        pg_ctl(data, port, "start")
+        try:
+            createdb = [_postgres_bin("createdb"), "-h", "127.0.0.1", "-p", str(port)]
+            _run_as_postgres([*createdb, "-U", USER, DATABASE], data)
+            yield data
+        finally:
+            pg_ctl(data, port, "stop")
+            workdir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(data / "log", workdir / "postgres.log")
     finally:
-        pg_ctl(data, port, "stop")
         shutil.rmtree(data, ignore_errors=True)
 
 
@@ -136,5 +148,5 @@ def redis(port: int) -> Iterator[None]:
 
 @contextmanager
 def datastores(workdir: Path, postgres_port: int, redis_port: int) -> Iterator[Datastores]:
-    with postgres(workdir, postgres_port), redis(redis_port):
-        yield Datastores(postgres_port, redis_port)
+    with postgres(workdir, postgres_port) as data, redis(redis_port):
+        yield Datastores(postgres_port, redis_port, data)

@@ -13,13 +13,18 @@ import time
 import unicodedata
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Any, Deque, Dict, List, Union
+from typing import Any, Collection, Deque, Dict, List, Union
 
 MAX_SENDER_CHARS = 128
 # What the widget's buttons send: "/intent_name".
 BUTTON_PAYLOAD = re.compile(r"/[a-z_]+")
-# Bidirectional overrides can make a transcript read differently from what was sent.
-_BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+# Dropped from messages: controls (Cc), format characters (Cf: bidirectional
+# overrides that make a transcript read differently from what was sent, zero-width
+# characters that hide personal data from the masker) and lone surrogates (Cs),
+# which cannot be encoded and broke the hand-off e-mail.
+_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+# Line breaks and every other kind of space become a plain space.
+_AS_SPACE_CATEGORIES = frozenset({"Zl", "Zp", "Zs"})
 
 
 @dataclass(frozen=True)
@@ -53,18 +58,24 @@ def too_long(max_chars: int) -> str:
     )
 
 
+def _cleaned(char: str) -> str:
+    if char in "\n\r\t":
+        return " "
+    category = unicodedata.category(char)
+    if category in _AS_SPACE_CATEGORIES:
+        return " "
+    return "" if category in _DROPPED_CATEGORIES else char
+
+
 def clean_text(text: str) -> str:
-    """NFC text without control characters (line breaks and tabs become spaces)."""
-    text = unicodedata.normalize("NFC", text)
-    kept = (
-        " " if char in "\n\r\t" else char
-        for char in text
-        if char in "\n\r\t" or (unicodedata.category(char) != "Cc" and char not in _BIDI_CONTROLS)
-    )
-    return "".join(kept).strip()
+    """NFC text without control, format or surrogate characters; any space is a space."""
+    # Surrogates first: NFC normalisation cannot handle a lone one.
+    text = "".join(char for char in text if unicodedata.category(char) != "Cs")
+    return "".join(map(_cleaned, unicodedata.normalize("NFC", text))).strip()
 
 
-def _valid_sender(sender: Any) -> bool:
+def valid_sender(sender: Any) -> bool:
+    """A conversation id: one short printable line, as the widget makes them."""
     return (
         isinstance(sender, str)
         and 0 < len(sender) <= MAX_SENDER_CHARS
@@ -77,9 +88,10 @@ def parse_request(body: bytes, max_chars: int) -> Union[Refusal, Dict[str, str]]
     """The cleaned {"sender", "message"} of a REST request, or why it is refused."""
     try:
         payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    # RecursionError: a few kB of nested brackets.
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return Refusal(400, INVALID_REQUEST)
-    if not isinstance(payload, dict) or not _valid_sender(payload.get("sender")):
+    if not isinstance(payload, dict) or not valid_sender(payload.get("sender")):
         return Refusal(400, INVALID_REQUEST)
     sender, message = payload["sender"], payload.get("message")
     if not isinstance(message, str):
@@ -95,6 +107,23 @@ def parse_request(body: bytes, max_chars: int) -> Union[Refusal, Dict[str, str]]
     return {"sender": sender, "message": message}
 
 
+def client_address(peer: str, forwarded_for: str, trusted_proxies: Collection[str]) -> str:
+    """The visitor's address: the peer's, or what a trusted proxy says it is.
+
+    A proxy appends the address it received the request from to X-Forwarded-For,
+    so the right-most entry that is not one of our proxies is the visitor; what
+    is left of it was written by the visitor and proves nothing. From anyone
+    but a trusted proxy the header is ignored: a visitor could forge it.
+    """
+    if peer not in trusted_proxies:
+        return peer
+    for entry in reversed(forwarded_for.split(",")):
+        address = entry.strip()
+        if address and address not in trusted_proxies:
+            return address
+    return peer
+
+
 class RateLimiter:
     """At most `limit` hits per key in any `window_s` seconds (sliding window, in memory).
 
@@ -107,10 +136,15 @@ class RateLimiter:
     def __init__(self, limit: int, window_s: float = 60.0) -> None:
         self.limit = limit
         self.window_s = window_s
+        # Least recently hit first, so that expired keys are found at the front.
         self._hits: OrderedDict[str, Deque[float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._hits)
 
     def allow(self, key: str, now: float = 0.0) -> bool:
         now = now or time.monotonic()
+        self._forget_before(now - self.window_s)
         hits = self._hits.pop(key, None) or deque()
         while hits and hits[0] <= now - self.window_s:
             hits.popleft()
@@ -121,3 +155,11 @@ class RateLimiter:
         if len(self._hits) > self.MAX_KEYS:
             self._hits.popitem(last=False)
         return allowed
+
+    def _forget_before(self, cutoff: float) -> None:
+        """Drops the keys with no hit since `cutoff`: they no longer limit anything."""
+        while self._hits:
+            oldest = next(iter(self._hits.values()))
+            if oldest and oldest[-1] > cutoff:
+                return
+            self._hits.popitem(last=False)

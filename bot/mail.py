@@ -12,12 +12,20 @@ from typing import List, Optional
 # Deliberately simple: ASCII, one @, a dotted domain ending in letters. Accented
 # addresses are refused: few servers accept them, and the person gets the
 # mailto: link after two tries anyway.
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}$")
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
 MAX_EMAIL_CHARS = 254
+# Which conversation an e-mail comes from; the outbox names its file after it (bot/outbox.py).
+CONVERSATION_HEADER = "X-Conversation-Ref"
+# The team must know that nobody vouches for what follows.
+WARNING_LINE = (
+    "Attention : ce message a été écrit par un visiteur non authentifié du site internet "
+    "public ; les liens qu'il contient n'ont pas été vérifiés."
+)
 
 
 def is_valid_email(text: str) -> bool:
-    return len(text) <= MAX_EMAIL_CHARS and bool(_EMAIL.match(text))
+    # fullmatch: `$` would let a trailing line feed through, into the Reply-To header.
+    return len(text) <= MAX_EMAIL_CHARS and bool(_EMAIL.fullmatch(text))
 
 
 @dataclass(frozen=True)
@@ -41,9 +49,12 @@ def handoff_message(handoff: Handoff, team: str, sender: str) -> EmailMessage:
     message["Reply-To"] = handoff.reply_to
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message[CONVERSATION_HEADER] = handoff.conversation_id
     message.set_content(
         "\n".join(
             [
+                WARNING_LINE,
+                "",
                 "Bonjour,",
                 "",
                 "Une personne a transmis sa question à l'équipe depuis l'assistant en ligne "

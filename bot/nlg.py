@@ -1,6 +1,7 @@
 """Responses that can always name the team's contact, even without the action server.
 
-The domain's responses use {contact_email}, {mailto} and {topic_hint}. The
+The domain's responses use {contact_email}, {mailto} and {topic_hint}; the
+hand-off's prompts show sealed slot values (bot/sealing.py) opened. The
 address comes from the settings here, in the Rasa server itself: staff change it
 without retraining, and when the action server is down the escalation answers
 still carry it (with a plain mailto link instead of the pre-filled one).
@@ -14,6 +15,7 @@ from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.sealing import is_sealed, unseal
 from bot.settings import load_settings
 
 
@@ -28,7 +30,13 @@ class SettingsResponses(TemplatedNaturalLanguageGenerator):
         self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None
     ) -> None:
         super().__init__((domain or Domain.empty()).responses)
-        self.defaults = contact_defaults(load_settings().contact_email)
+        settings = load_settings()
+        self.defaults = contact_defaults(settings.contact_email)
+        self.secret = settings.action_token
+
+    def shown(self, value: Any) -> Any:
+        """A slot's value as the person reads it: sealed ones opened (empty if they cannot be)."""
+        return unseal(value, self.secret) or "" if is_sealed(value) else value
 
     def generate_from_slots(
         self,
@@ -37,5 +45,6 @@ class SettingsResponses(TemplatedNaturalLanguageGenerator):
         output_channel: str,
         **kwargs: Any,
     ) -> Optional[Dict[str, Any]]:
-        slots = {**self.defaults, **{k: v for k, v in filled_slots.items() if v is not None}}
+        filled = {k: self.shown(v) for k, v in filled_slots.items() if v is not None}
+        slots = {**self.defaults, **filled}
         return super().generate_from_slots(utter_action, slots, output_channel, **kwargs)

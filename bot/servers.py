@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import IO, Dict, List, Optional, Tuple
@@ -31,21 +32,30 @@ def server_env(settings: Settings) -> Dict[str, str]:
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         ACTION_ENDPOINT_URL=settings.action_endpoint_url,
+        ACTION_SERVER_TOKEN=settings.action_token,
+        # The action server (bot/action_server.py) reads where to listen from here.
+        ACTION_HOST=settings.action_host,
+        ACTION_PORT=str(settings.action_port),
+        # The action server refuses compressed bodies (bot/action_server.py).
+        COMPRESS_ACTION_SERVER_REQUEST="false",
         TRACKER_DB=str(settings.tracker_db),
     )
     return env
 
 
+def with_action_token(settings: Settings) -> Settings:
+    """`settings`, with a random action-server token if none is configured.
+
+    One `bot run` starts both servers, so a token made here is shared by them;
+    several Rasa servers on other hosts need ACTION_SERVER_TOKEN set.
+    """
+    if settings.action_token:
+        return settings
+    return replace(settings, action_token=secrets.token_urlsafe(32))
+
+
 def action_server_command(settings: Settings) -> List[str]:
-    return [
-        sys.executable,
-        "-m",
-        "rasa_sdk",
-        "--actions",
-        "actions",
-        "--port",
-        str(settings.action_port),
-    ]
+    return [sys.executable, "-m", "bot.action_server"]
 
 
 def rasa_server_command(settings: Settings, model: Path, cors_origins: List[str]) -> List[str]:
@@ -68,9 +78,8 @@ def rasa_server_command(settings: Settings, model: Path, cors_origins: List[str]
     ]
     if cors_origins:
         command += ["--cors", *cors_origins]
-    if settings.api_token:
-        # The admin API reads and rewrites conversations: never without a token.
-        command += ["--enable-api", "--auth-token", settings.api_token]
+    # The admin API (RASA_API_TOKEN) is turned on by bot.rasa_main, which reads
+    # the token from the environment: on the command line `ps` would show it.
     return command
 
 
@@ -94,6 +103,9 @@ class Stack:
     env: Dict[str, str] = field(default_factory=dict)
     # Where the servers' logs go; None: to this process's output.
     output: Optional[IO[bytes]] = None
+
+    def __post_init__(self) -> None:
+        self.settings = with_action_token(self.settings)
 
     def start(self, name: str, command: List[str], health_url: str) -> None:
         self.launches[name] = (command, health_url)

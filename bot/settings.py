@@ -28,6 +28,19 @@ def _flag(value: str) -> bool:
 
 # Default SMTP port of each connection security.
 SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+# Shorter admin or action-server tokens are refused: they could be guessed.
+MIN_SECRET_CHARS = 32
+
+
+class SettingsError(ValueError):
+    """A setting that would make the assistant unsafe or unable to run."""
+
+
+def _secret(name: str) -> str:
+    value = os.environ.get(name, "")
+    if value and len(value) < MIN_SECRET_CHARS:
+        raise SettingsError(f"{name} must be at least {MIN_SECRET_CHARS} characters long")
+    return value
 
 
 @dataclass(frozen=True)
@@ -52,7 +65,10 @@ class SmtpSettings:
         env = os.environ.get
         security = env("SMTP_SECURITY", "starttls").strip().lower()
         if security not in SMTP_PORTS:
-            raise ValueError(f"SMTP_SECURITY must be one of {', '.join(SMTP_PORTS)}")
+            raise SettingsError(f"SMTP_SECURITY must be one of {', '.join(SMTP_PORTS)}")
+        if security == "none" and env("SMTP_USER", ""):
+            # The password would cross the network in clear.
+            raise SettingsError("SMTP_USER needs SMTP_SECURITY=starttls or ssl")
         return cls(
             host=env("SMTP_HOST", "localhost"),
             port=int(env("SMTP_PORT", str(SMTP_PORTS[security]))),
@@ -69,6 +85,7 @@ class SmtpSettings:
 class Settings:
     contact_email: str
     host: str
+    action_host: str
     rasa_port: int
     action_port: int
     web_port: int
@@ -79,10 +96,14 @@ class Settings:
     max_message_chars: int
     rate_limit_per_sender: int
     rate_limit_per_ip: int
+    trusted_proxies: Tuple[str, ...]
+    max_request_bytes: int
     messages_at_once: int
     restart_delay_s: float
     retention_days: int
-    api_token: str
+    handoffs_per_day: int
+    api_token: str = field(repr=False)
+    action_token: str = field(repr=False)
     smtp: SmtpSettings
     outbox_dir: Path
 
@@ -94,6 +115,9 @@ class Settings:
         return cls(
             contact_email=contact_email,
             host=env("BOT_HOST", "127.0.0.1"),
+            # Only the Rasa servers call the action server: never on every interface
+            # unless configured (the scale-out set-up also needs ACTION_SERVER_TOKEN).
+            action_host=env("ACTION_HOST", "127.0.0.1"),
             rasa_port=int(env("RASA_PORT", "5005")),
             action_port=int(env("ACTION_PORT", "5055")),
             web_port=web_port,
@@ -106,15 +130,27 @@ class Settings:
             # Messages per minute; beyond, a polite refusal (HTTP 429); 0 turns it off.
             rate_limit_per_sender=int(env("RATE_LIMIT_PER_SENDER", "30")),
             rate_limit_per_ip=int(env("RATE_LIMIT_PER_IP", "300")),
+            # Reverse proxies whose X-Forwarded-For is believed (space-separated
+            # addresses); from anyone else the header is ignored (bot/guard.py).
+            trusted_proxies=tuple(env("TRUSTED_PROXIES", "").split()),
+            # Bodies larger than this are refused before they are read whole.
+            max_request_bytes=int(env("MAX_REQUEST_BYTES", "8192")),
             # Messages one Rasa server handles at a time; the others wait their turn
             # (bot/channel.py). 4 measured best at 50 users (docs/benchmarks.md).
             messages_at_once=int(env("MESSAGES_AT_ONCE", "4")),
             # `bot run` restarts a server that died after this many seconds.
             restart_delay_s=float(env("RESTART_DELAY_S", "1")),
-            # Conversations older than this are deleted by `bot purge` (privacy note).
+            # Conversations and e-mails older than this are deleted by the running
+            # assistant every day (bot/retention.py) and by `bot purge` (privacy note).
             retention_days=int(env("RETENTION_DAYS", "30")),
+            # E-mails the whole deployment may send to the team in a day
+            # (actions/handoff_send.py): a flood of hand-offs stops there.
+            handoffs_per_day=int(env("HANDOFFS_PER_DAY", "50")),
             # Empty: Rasa's HTTP admin API stays off. Set: on, behind this token.
-            api_token=env("RASA_API_TOKEN", ""),
+            api_token=_secret("RASA_API_TOKEN"),
+            # Sent by the Rasa servers to the action server, which refuses calls
+            # without it. Empty: `bot run` makes a random one for its two servers.
+            action_token=_secret("ACTION_SERVER_TOKEN"),
             # Escalation e-mails: SMTP server, and the folder where each one waits.
             smtp=SmtpSettings.from_env(contact_email),
             outbox_dir=_path(env("OUTBOX_DIR", "var/outbox")),

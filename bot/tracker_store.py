@@ -9,8 +9,10 @@ must be the one it saw. The database stays the only source of truth, so
 conversations survive restarts and several Rasa processes can share it (with a
 shared lock store, as Rasa requires anyway).
 
-Personal data in what people type is masked before it is written
-(bot/pii.py); the tracker in memory keeps the text for the turn being handled.
+Personal data is masked in every event before it is written (bot/pii.py):
+what people type, what the bot echoes, slot values and links; the hand-off's
+question and reply address are sealed instead (bot/sealing.py). The tracker in
+memory keeps the text for the turn being handled.
 
 On SQLite it also turns on write-ahead logging with `synchronous=NORMAL`: a
 commit survives the process being killed; only a power cut may lose the last
@@ -23,7 +25,7 @@ import json
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
@@ -33,7 +35,8 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from bot.pii import mask_user_event
+from bot.pii import mask_event
+from bot.sealing import is_sealed
 
 logger = logging.getLogger(__name__)
 
@@ -172,10 +175,16 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 self._remember(sender_id, _Cached(tracker, len(tracker.events), last_id))
 
 
+def stored_form(data: Dict[str, Any]) -> Dict[str, Any]:
+    """A serialised event as it may be written: personal data masked in every
+    string (user and bot texts, slot values, links), sealed slot values kept."""
+    if data.get("event") == "slot" and is_sealed(data.get("value")):
+        return data  # encrypted, and needed as it is at the next turn (bot/sealing.py)
+    return mask_event(data)
+
+
 def _row(sender_id: str, event: Event) -> dict:
-    data = event.as_dict()
-    if event.type_name == "user":
-        data = mask_user_event(data)
+    data = stored_form(event.as_dict())
     return {
         "sender_id": sender_id,
         "type_name": event.type_name,

@@ -15,8 +15,12 @@ from typing import Dict, List, Optional
 
 import requests
 
+from bot.channel import HANDLING_FAILED, last_resort_reply
+from bot.settings import DEFAULT_CONTACT_EMAIL
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 240
+LAST_RESORT = last_resort_reply(DEFAULT_CONTACT_EMAIL)
 
 
 def free_port() -> int:
@@ -99,7 +103,7 @@ class Assistant:
         for line in listing.splitlines():
             pid, ppid, args = line.split(maxsplit=2)
             if int(ppid) == self.process.pid:
-                pids["action server" if "rasa_sdk" in args else "Rasa server"] = int(pid)
+                pids["action server" if "bot.action_server" in args else "Rasa server"] = int(pid)
         return pids
 
     def wait_for_log(self, text: str, timeout_s: float = START_TIMEOUT_S) -> None:
@@ -116,13 +120,55 @@ class Assistant:
     def latest_log(self) -> str:
         return self.log()[self.log_start :]
 
-    def send(self, message: str, sender: str) -> List[dict]:
+    def send(self, message: str, sender: str, last_resort_ok: bool = False) -> List[dict]:
+        """The reply to `message`; fails if it is the channel's last-resort reply,
+        which hides a failure inside Rasa, unless `last_resort_ok`."""
         reply = requests.post(
             self.rest_url, json={"sender": sender, "message": message}, timeout=30
         )
         reply.raise_for_status()
+        if not last_resort_ok:
+            assert_not_last_resort(reply.json())
         return reply.json()
+
+    def assert_no_handling_failure(self) -> None:
+        """No message failed inside Rasa since this assistant started (bot/channel.py)."""
+        assert HANDLING_FAILED not in self.latest_log(), self.latest_log()[-3000:]
+
+
+def assert_not_last_resort(reply: List[dict]) -> None:
+    """A normal reply, not the one the channel gives when handling failed."""
+    texts = [message.get("text") or "" for message in reply]
+    assert LAST_RESORT not in texts, "the channel's last-resort reply: Rasa failed"
 
 
 def new_sender() -> str:
     return f"test-{uuid.uuid4()}"
+
+
+def descendants(pid: int) -> List[int]:
+    """The processes `pid` started, and those they started, as `ps` lists them now."""
+    listing = subprocess.run(
+        ["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True, check=True
+    ).stdout
+    children: Dict[int, List[int]] = {}
+    for line in listing.splitlines():
+        child, parent = map(int, line.split())
+        children.setdefault(parent, []).append(child)
+    found: List[int] = []
+    parents = [pid]
+    while parents:
+        started = children.get(parents.pop(), [])
+        found += started
+        parents += started
+    return found
+
+
+def is_running(pid: int) -> bool:
+    """False once `pid` has ended, even while it waits to be reaped (a zombie)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    state = next(line for line in status.splitlines() if line.startswith("State:"))
+    return state.split()[1] != "Z"

@@ -14,6 +14,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     running = Assistant(Path(tmp_path_factory.mktemp("assistant"))).start()
     yield running
     running.stop()
+    running.assert_no_handling_failure()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

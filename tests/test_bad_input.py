@@ -9,7 +9,7 @@ import requests
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.assistant import Assistant, new_sender
+from tests.assistant import Assistant, assert_not_last_resort, new_sender
 
 FUZZ_EXAMPLES = 300
 _tried = {"count": 0}  # reported at the end of the run (tests/conftest.py)
@@ -32,10 +32,14 @@ def test_broken_requests_get_a_4xx_or_a_french_reply(assistant: Assistant) -> No
         b"{": 400,
         b"\xc3\x28 invalid utf-8": 400,
         json.dumps({"message": "bonjour"}).encode(): 400,
-        json.dumps({"sender": "s" * 10_000, "message": "bonjour"}).encode(): 400,
+        json.dumps({"sender": "s" * 1_000, "message": "bonjour"}).encode(): 400,
         json.dumps({"sender": sender, "message": 12}).encode(): 400,
         json.dumps({"sender": sender, "message": "   "}).encode(): 200,
-        json.dumps({"sender": sender, "message": "x" * 100_000}).encode(): 200,
+        json.dumps({"sender": sender, "message": "x" * 1_001}).encode(): 200,
+        # Over MAX_REQUEST_BYTES: refused from its Content-Length, before it is read.
+        json.dumps({"sender": sender, "message": "x" * 100_000}).encode(): 413,
+        b"[" * 4_000: 400,
+        b'{"sender": "s", "message": ' + b"[" * 3_000 + b"]" * 3_000 + b"}": 400,
         json.dumps({"sender": sender, "message": "\x00\x01\x1b[31m"}).encode(): 200,
     }
     for body, status in cases.items():
@@ -71,6 +75,12 @@ bodies = st.one_of(
 )
 
 
+def test_fuzzed_requests_never_get_a_5xx(assistant: Assistant) -> None:
+    _tried["count"] = 0
+    post_fuzzed_bodies(assistant)
+    assert _tried["count"] >= FUZZ_EXAMPLES
+
+
 @settings(
     max_examples=FUZZ_EXAMPLES,
     deadline=None,
@@ -79,18 +89,19 @@ bodies = st.one_of(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(body=bodies)
-def test_fuzzed_requests_never_get_a_5xx(assistant: Assistant, body: bytes) -> None:
+def post_fuzzed_bodies(assistant: Assistant, body: bytes) -> None:
     _tried["count"] += 1
     reply = post_raw(assistant, body)
     assert reply.status_code < 500, body[:200]
     assert "Traceback" not in reply.text and 'File "' not in reply.text, body[:200]
     if reply.status_code == 200:
         assert all(m.get("text") or m.get("buttons") for m in reply.json())
+        assert_not_last_resort(reply.json())
 
 
 def test_server_still_answers_after_the_fuzzing(assistant: Assistant) -> None:
-    print(f"\nfuzzing: {_tried['count']} inputs tried against the REST channel")
     assert_answers_normally(assistant)
+    assistant.assert_no_handling_failure()
 
 
 def test_logs_hold_no_message_text(assistant: Assistant) -> None:
@@ -101,16 +112,16 @@ def test_logs_hold_no_message_text(assistant: Assistant) -> None:
 
 def test_floods_get_a_polite_429_per_sender_and_per_ip(tmp_path: Path) -> None:
     limited = Assistant(
-        tmp_path, env_overrides={"RATE_LIMIT_PER_SENDER": "3", "RATE_LIMIT_PER_IP": "5"}
+        tmp_path, env_overrides={"RATE_LIMIT_PER_SENDER": "3", "RATE_LIMIT_PER_IP": "6"}
     ).start()
     try:
         sender = new_sender()
-        statuses = [post_raw(limited, _msg(sender)).status_code for _ in range(4)]
-        assert statuses == [200, 200, 200, 429]
-        reply = post_raw(limited, _msg(sender))
-        assert "patienter" in reply.json()[0]["text"]
-        # Two more senders from the same IP reach the per-IP limit of 5.
-        assert post_raw(limited, _msg(new_sender())).status_code == 200
+        replies = [post_raw(limited, _msg(sender)) for _ in range(4)]
+        assert [reply.status_code for reply in replies] == [200, 200, 200, 429]
+        assert "patienter" in replies[-1].json()[0]["text"]
+        # Malformed requests count towards the address's limit too: the 5th and 6th
+        # requests of this address pass, the 7th is refused whatever its sender.
+        assert post_raw(limited, b"{").status_code == 400
         assert post_raw(limited, _msg(new_sender())).status_code == 200
         assert post_raw(limited, _msg(new_sender())).status_code == 429
     finally:

@@ -12,6 +12,7 @@ from bot.guard import (
     RateLimiter,
     Refusal,
     clean_text,
+    client_address,
     parse_request,
 )
 
@@ -36,6 +37,9 @@ def request(**payload: object) -> bytes:
         request(sender="me", message=None),
         request(sender="me", message=["bonjour"]),
         request(sender="me"),
+        request(sender="\ud800", message="bonjour"),
+        b"[" * 4000,
+        b'{"sender": "me", "message": ' + b"[" * 3000 + b"]" * 3000 + b"}",
     ],
 )
 def test_malformed_requests_are_refused_with_400(body: bytes) -> None:
@@ -64,6 +68,41 @@ def test_accepted_request_keeps_only_sender_and_cleaned_message() -> None:
 def test_clean_text_keeps_letters_emoji_and_right_to_left_text() -> None:
     assert clean_text("مرحبا 😀 cafe\u0301") == "مرحبا 😀 café"
     assert clean_text("a\u202eb\u2066c") == "abc"
+
+
+def test_surrogates_format_characters_and_odd_spaces_are_dropped_or_plain() -> None:
+    body = b'{"sender": "me", "message": "06\\u00a012\\u200b34 \\ud800ok\\u2028fin\\u2029."}'
+    assert parse_request(body, max_chars=1000) == {"sender": "me", "message": "06 1234 ok fin ."}
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded_for", "trusted", "visitor"),
+    [
+        # Straight from a visitor: a forged header changes nothing.
+        ("203.0.113.7", "198.51.100.1", [], "203.0.113.7"),
+        ("203.0.113.7", "198.51.100.1", ["127.0.0.1"], "203.0.113.7"),
+        # Through our proxy: the address it saw, not what the visitor wrote before it.
+        ("127.0.0.1", "198.51.100.1", ["127.0.0.1"], "198.51.100.1"),
+        ("127.0.0.1", "6.6.6.6, 198.51.100.1", ["127.0.0.1"], "198.51.100.1"),
+        # Two of our proxies in a row.
+        ("10.0.0.2", "198.51.100.1, 10.0.0.1", ["10.0.0.1", "10.0.0.2"], "198.51.100.1"),
+        # Our proxy without the header: the proxy itself.
+        ("127.0.0.1", "", ["127.0.0.1"], "127.0.0.1"),
+    ],
+)
+def test_client_address_believes_only_trusted_proxies(
+    peer: str, forwarded_for: str, trusted: list, visitor: str
+) -> None:
+    assert client_address(peer, forwarded_for, trusted) == visitor
+
+
+def test_rate_limiter_forgets_keys_with_no_hit_in_the_window() -> None:
+    limiter = RateLimiter(limit=5, window_s=60)
+    for number in range(1000):
+        limiter.allow(f"visitor-{number}", now=1 + number / 100)
+    assert len(limiter) == 1000
+    limiter.allow("late", now=200)
+    assert len(limiter) == 1
 
 
 def test_rate_limiter_is_a_sliding_window_per_key() -> None:

@@ -17,6 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
+from bot.mail import CONVERSATION_HEADER, WARNING_LINE
 from bot.settings import DEFAULT_CONTACT_EMAIL
 from tests.assistant import PROJECT_DIR, Assistant, free_port, new_sender
 from tests.test_conversations_rest import buttons, mailto_in, texts
@@ -135,7 +136,9 @@ def test_consent_flow_sends_one_well_formed_email(
     )
     assert message.get_content_type() == "text/plain"
     assert message.get_content_charset() == "utf-8"
+    assert message[CONVERSATION_HEADER] == sender
     body = message.get_content().replace("\r\n", "\n")  # SMTP line ends
+    assert body.startswith(WARNING_LINE + "\n")
     assert f"Question :\n{question}\n" in body
     assert f"Adresse de réponse : {REPLY_TO}" in body
     assert f"Référence de la conversation : {sender}" in body
@@ -220,6 +223,11 @@ def test_default_dry_run_keeps_the_email_in_the_outbox_and_logs_no_text(
     assert "Votre message est enregistré" in texts(reply)
     kept = list(outbox(assistant).glob("*.eml"))
     assert len(kept) == 1
+    # What `bot run` wrote is for its user only: the e-mail, and the conversations.
+    assert kept[0].stat().st_mode & 0o777 == 0o600
+    assert outbox(assistant).stat().st_mode & 0o777 == 0o700
+    databases = list(assistant.workdir.glob("tracker.db*"))  # with its -wal and -shm
+    assert databases and all(d.stat().st_mode & 0o777 == 0o600 for d in databases)
     assert f"kept in the outbox (dry run): {kept[0]}" in assistant.log()
     assert "comment s'inscrire ?" not in assistant.log()
     # `bot outbox` lists it, and refuses to send it in dry run.

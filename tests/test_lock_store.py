@@ -2,16 +2,18 @@
 
 Real Redis (make test-scale). Each lock store is a Rasa process's client; they
 ask for a ticket of the same new conversation at the same moment, many times.
+A client's error is raised in the test: a store that always fails cannot pass.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
-from typing import Callable, Iterator, List
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Iterator
 
 import pytest
-from rasa.core.lock_store import LockStore, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.bench.deploy import free_port
@@ -30,29 +32,33 @@ def redis_port() -> Iterator[int]:
         yield port
 
 
-def _take(
-    store: LockStore, conversation: str, start: threading.Barrier, tickets: List[int]
-) -> None:
+def _take(store: LockStore, conversation: str, start: threading.Barrier) -> int:
     start.wait()
-    tickets.append(store.issue_ticket(conversation))
+    return store.issue_ticket(conversation)
 
 
 def _same_tickets(make_store: Callable[[], LockStore]) -> int:
     """In how many races both clients got the same ticket, i.e. both hold the lock."""
     stores = [make_store(), make_store()]
     same = 0
-    for _ in range(RACES):
-        conversation, start, tickets = f"race-{uuid.uuid4()}", threading.Barrier(2), []
-        threads = [
-            threading.Thread(target=_take, args=(store, conversation, start, tickets))
-            for store in stores
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        same += len(set(tickets)) < len(tickets)
+    with ThreadPoolExecutor(max_workers=len(stores)) as pool:
+        for _ in range(RACES):
+            conversation, start = f"race-{uuid.uuid4()}", threading.Barrier(len(stores), timeout=30)
+            races = [pool.submit(_take, store, conversation, start) for store in stores]
+            # result() raises here what issue_ticket raised in its thread.
+            tickets = [race.result() for race in races]
+            same += len(set(tickets)) < len(tickets)
     return same
+
+
+class BrokenLockStore(InMemoryLockStore):
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        raise ConnectionError("Redis is unreachable")
+
+
+def test_a_client_error_fails_the_race_test() -> None:
+    with pytest.raises(ConnectionError):
+        _same_tickets(BrokenLockStore)
 
 
 def test_atomic_lock_store_never_gives_one_ticket_twice(redis_port: int) -> None:

@@ -1,11 +1,14 @@
-"""Sending stored e-mails over the secured connections of the settings (STARTTLS,
-SSL, login), to a real local SMTP server with a certificate made for the test."""
+"""The outbox: sending stored e-mails over the secured connections of the settings
+(STARTTLS, SSL, login) to a real local SMTP server with a certificate made for the
+test; private files; counting; deleting every kind of file once too old."""
 
 from __future__ import annotations
 
 import datetime
 import ipaddress
+import os
 import ssl
+import time
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
@@ -110,8 +113,10 @@ def settings(security: str, port: int, **overrides: Any) -> SmtpSettings:
     return SmtpSettings(**values)
 
 
-def message() -> EmailMessage:
-    handoff = Handoff("Où s'inscrire ?", "camille@exemple.fr", ["Personne : bonjour"], None, "x")
+def message(conversation_id: str = "x") -> EmailMessage:
+    handoff = Handoff(
+        "Où s'inscrire ?", "camille@exemple.fr", ["Personne : bonjour"], None, conversation_id
+    )
     return handoff_message(handoff, team="equipe@exemple.fr", sender="assistant@exemple.fr")
 
 
@@ -120,7 +125,7 @@ def test_secured_connection_with_login_sends_and_files_the_email(
 ) -> None:
     security, port, inbox = secured_server
     outbox = Outbox(tmp_path)
-    assert deliver(message(), settings(security, port), outbox) == "sent"
+    assert deliver(outbox.store(message()), settings(security, port), outbox) == "sent"
     assert len(inbox.envelopes) == 1
     assert inbox.messages()[0]["Reply-To"] == "camille@exemple.fr"
     assert outbox.pending() == [] and len(list(outbox.sent_folder.glob("*.eml"))) == 1
@@ -131,12 +136,72 @@ def test_a_wrong_password_keeps_the_email_in_the_outbox(
 ) -> None:
     security, port, inbox = secured_server
     outbox = Outbox(tmp_path)
-    assert deliver(message(), settings(security, port, password="faux"), outbox) == "failed"
+    assert (
+        deliver(outbox.store(message()), settings(security, port, password="faux"), outbox)
+        == "failed"
+    )
     assert inbox.envelopes == [] and len(outbox.pending()) == 1
 
 
 def test_dry_run_only_stores(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path)
-    assert deliver(message(), settings("none", free_port(), dry_run=True), outbox) == "queued"
+    assert (
+        deliver(outbox.store(message()), settings("none", free_port(), dry_run=True), outbox)
+        == "queued"
+    )
     stored: List[Path] = outbox.pending()
     assert len(stored) == 1 and b"Subject:" in stored[0].read_bytes()
+
+
+def _age(path: Path, days: float) -> Path:
+    when = time.time() - days * 86400
+    os.utime(path, (when, when))
+    return path
+
+
+def _partial(folder: Path, name: str) -> Path:
+    """What a crash while writing an e-mail leaves."""
+    path = folder / f"{name}.part"
+    path.write_bytes(b"Subject: half")
+    return path
+
+
+def test_files_and_folders_are_for_the_assistant_user_only(tmp_path: Path) -> None:
+    usual = os.umask(0o022)  # the common umask, which lets anyone read a new file
+    try:
+        outbox = Outbox(tmp_path / "outbox")
+        stored = outbox.store(message())
+        sent = outbox.mark_sent(outbox.store(message()))
+    finally:
+        os.umask(usual)
+    assert stored.stat().st_mode & 0o777 == 0o600
+    assert sent.stat().st_mode & 0o777 == 0o600
+    assert outbox.folder.stat().st_mode & 0o777 == 0o700
+    assert outbox.sent_folder.stat().st_mode & 0o777 == 0o700
+
+
+def test_purge_deletes_every_kind_of_old_file_and_keeps_recent_ones(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path)
+    failed = outbox.store(message())
+    assert deliver(failed, settings("none", free_port(), user=""), outbox) == "failed"
+    pending = outbox.store(message())
+    sent = outbox.mark_sent(outbox.store(message()))
+    old = [_age(path, 31) for path in (failed, pending, sent, _partial(tmp_path, "old"))]
+    recent = [
+        outbox.store(message()),
+        outbox.mark_sent(outbox.store(message())),
+        _partial(tmp_path, "recent"),
+    ]
+    assert outbox.purge(time.time() - 30 * 86400) == len(old)
+    assert [path for path in old if path.exists()] == []
+    assert all(path.exists() for path in recent)
+
+
+def test_counts_by_day_and_by_conversation(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path)
+    _age(outbox.store(message("a")), 2)
+    outbox.mark_sent(outbox.store(message("a")))
+    outbox.store(message("b"))
+    assert outbox.count_since(time.time() - 86400) == 2
+    assert outbox.count_from("a") == 2 and outbox.count_from("b") == 1
+    assert outbox.count_from("c") == 0

@@ -158,9 +158,12 @@ def test_validate_reports_each_problem_with_file_and_line(tmp_path: Path) -> Non
     )
     heldout = project / "tests/heldout.yml"
     cases = heldout.read_text(encoding="utf-8")
+    cases = re.sub(r'  - text: "[^"]*"\n    expect: thank\n', "", cases)
+    # A training line in capitals, without its question mark: the same to the model.
     heldout.write_text(
-        re.sub(r'  - text: "[^"]*"\n    expect: thank\n', "", cases), encoding="utf-8"
+        cases + '  - text: "C\'EST QUOI LA DRJSCS"\n    expect: about_office\n', encoding="utf-8"
     )
+    close_case = len(heldout.read_text(encoding="utf-8").splitlines()) - 1
 
     env = {**Assistant(tmp_path).env(), "CONTACT_EMAIL": "pas-une-adresse"}
     result = subprocess.run(
@@ -176,6 +179,7 @@ def test_validate_reports_each_problem_with_file_and_line(tmp_path: Path) -> Non
     vvv_line = nlu.read_text().splitlines().index("- intent: vvv") + 1
     employment = (project / "data/nlu/employment.yml").read_text().splitlines()
     sponsorship = employment.index("    - parrainage emploi") + 1
+    drjscs = nlu.read_text().splitlines().index("    - c'est quoi la DRJSCS ?") + 1
     expected = [
         f"data/nlu/context.yml:{vvv_line} : l'intent « vvv » n'a que 14 exemples",
         f"data/nlu/employment.yml:{sponsorship} : l'exemple « parrainage emploi » (intent "
@@ -187,6 +191,9 @@ def test_validate_reports_each_problem_with_file_and_line(tmp_path: Path) -> Non
         f"domain.yml:{phone} : la réponse « utter_vvv » cite « 04 67 00 00 00 », absent de la page",
         "bot/topics.yml:",
         "le sujet « thank » n'a aucun cas dans le jeu de test",
+        f"tests/heldout.yml:{close_case} : le cas « C'EST QUOI LA DRJSCS » est presque "
+        "identique (similarité 100 %) à l'exemple « c'est quoi la DRJSCS ? » "
+        f"(data/nlu/context.yml:{drjscs})",
         f"domain.yml:{orphan} : l'intent « orphan » n'est utilisé dans aucune règle",
         f"domain.yml:{orphan} : l'intent « orphan » n'a aucun exemple",
         "rasa data validate : The intent 'orphan' is not used in any story or rule.",
@@ -217,14 +224,22 @@ def test_apply_adds_labelled_examples_keeping_the_file_and_refuses_bad_ones(
         'version: "3.1"\nnlu:\n'
         f"- intent: open_school\n  # comment kept by staff\n  examples: |\n    - {new}\n"
         "- intent: not_an_intent\n  examples: |\n    - bla bla\n"
-        "- intent: acse\n  examples: |\n    - parrainage emploi\n",
+        "- intent: acse\n  examples: |\n    - parrainage emploi\n"
+        # A held-out case (tests/heldout.yml) with other case and punctuation.
+        "- intent: about_office\n  examples: |\n    - Que fait la DRJSCS, exactement ?\n",
         encoding="utf-8",
     )
+    heldout = (project / "tests/heldout.yml").read_text(encoding="utf-8").splitlines()
+    case_line = heldout.index('  - text: "que fait la DRJSCS exactement ?"') + 1
     refused = bot("review", "--apply", str(labelled), "--project", str(project))
     assert refused.returncode == 1
     assert "Rien n'a été ajouté" in refused.stdout
     assert "l'intent « not_an_intent » n'existe pas" in refused.stdout
     assert "« parrainage emploi » : déjà un exemple de « sponsorship »" in refused.stdout
+    assert (
+        "« Que fait la DRJSCS, exactement ? » : presque identique (similarité 100 %) au cas "
+        f"« que fait la DRJSCS exactement ? » du jeu de test (tests/heldout.yml:{case_line})"
+    ) in refused.stdout
     assert education.read_text(encoding="utf-8") == original
 
     labelled.write_text(

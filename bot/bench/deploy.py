@@ -2,7 +2,8 @@
 
 A set-up is one action server and one or more Rasa servers, started the way
 `bot run` starts them (bot/servers.py), on free ports, with their logs in a
-file. The REST channel's rate limits are off: the load comes from one address.
+file, optionally behind nginx (bot/nginx.py). The REST channel's rate limits
+are off unless the set-up sets them: the load comes from one address.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import os
 import socket
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
 import yaml
 
+from bot.nginx import proxy
 from bot.servers import Stack, action_server_command, rasa_server_command
 from bot.settings import PROJECT_DIR, load_settings
 
@@ -40,14 +42,16 @@ class Setup:
     endpoints_file: Path = ENDPOINTS
     speedups: bool = True  # False: plain `python -m rasa run` (bot/speedups.py not installed)
     env: Dict[str, str] = field(default_factory=dict)
+    behind_nginx: bool = False  # True: nginx in front of the Rasa servers, round robin
 
 
 @dataclass(frozen=True)
 class Running:
-    urls: List[str]
+    urls: List[str]  # each Rasa server's REST webhook
     rasa_pids: List[int]
     tracker_db: Path
     first_answer_s: float  # from starting the servers to the first answer
+    proxy_url: Optional[str] = None  # nginx's REST webhook, when behind_nginx
 
 
 def rest_url(port: int) -> str:
@@ -75,7 +79,7 @@ def running(setup: Setup, workdir: Path) -> Iterator[Running]:
         endpoints_file=setup.endpoints_file,
     )
     env = {"RATE_LIMIT_PER_SENDER": "0", "RATE_LIMIT_PER_IP": "0", **setup.env}
-    with (workdir / "servers.log").open("ab") as log:
+    with (workdir / "servers.log").open("ab") as log, ExitStack() as nginx:
         stack = Stack(settings, env=env, output=log)
         try:
             began = time.monotonic()
@@ -94,7 +98,11 @@ def running(setup: Setup, workdir: Path) -> Iterator[Running]:
             ask(urls[0], "bench-first-answer", "bonjour")
             first_answer_s = time.monotonic() - began
             pids = [stack.processes[f"Rasa server {n}"].pid for n in range(1, len(ports) + 1)]
-            yield Running(urls, pids, settings.tracker_db, first_answer_s)
+            proxy_url = None
+            if setup.behind_nginx:
+                base = nginx.enter_context(proxy(free_port(), ports, workdir / "nginx"))
+                proxy_url = f"{base}/webhooks/rest/webhook"
+            yield Running(urls, pids, settings.tracker_db, first_answer_s, proxy_url)
         finally:
             stack.stop()
 

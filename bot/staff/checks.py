@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Set, Tuple
 
 import yaml
 
@@ -18,6 +18,10 @@ from bot.language import looks_french
 from bot.mail import is_valid_email
 from bot.settings import Settings
 from bot.staff import yamlfiles
+from bot.staff.table import percent
+
+if TYPE_CHECKING:
+    from bot.similarity import ModelView
 
 MIN_EXAMPLES = 15
 # Filled in by the NLG from the settings (bot/nlg.py), not by slots.
@@ -138,11 +142,37 @@ def check_intents(project: Path, domain: Any) -> List[Problem]:
     return problems
 
 
+@dataclass(frozen=True)
+class HeldoutCase:
+    text: str
+    expect: str
+    where: str
+
+
+def read_heldout(project: Path) -> List[HeldoutCase]:
+    path = project / "tests" / "heldout.yml"
+    return [
+        HeldoutCase(
+            str(case["text"]),
+            str(case["expect"]),
+            f"{_rel(project, path)}:{yamlfiles.key_line(case, 'text')}",
+        )
+        for case in yamlfiles.load(path)["cases"]
+    ]
+
+
+def model_view(project: Path) -> ModelView:
+    """The held-out guard's reading of text. Imported here, not at the top: it loads
+    Rasa and TensorFlow (5 s), which the other `bot` commands do without."""
+    from bot.similarity import ModelView
+
+    return ModelView(project)
+
+
 def check_heldout(project: Path) -> List[Problem]:
     topics_file = project / "bot" / "topics.yml"
     topics = yamlfiles.load(topics_file)
-    cases = yaml.safe_load((project / "tests" / "heldout.yml").read_text(encoding="utf-8"))
-    tested = {case["expect"] for case in cases["cases"]}
+    tested = {case.expect for case in read_heldout(project)}
     return [
         Problem(
             f"{_rel(project, topics_file)}:{yamlfiles.key_line(topics, intent)}",
@@ -150,6 +180,24 @@ def check_heldout(project: Path) -> List[Problem]:
         )
         for intent in topics
         if intent not in tested
+    ]
+
+
+def check_heldout_apart(project: Path) -> List[Problem]:
+    """A held-out case the model reads almost as a training example measures recall."""
+    examples, _ = read_examples(project)
+    cases = read_heldout(project)
+    pairs = model_view(project).near_duplicates(
+        [case.text for case in cases], [example.text for example in examples]
+    )
+    return [
+        Problem(
+            cases[i].where,
+            f"le cas « {cases[i].text} » est presque identique (similarité {percent(score)}) "
+            f"à l'exemple « {examples[j].text} » ({examples[j].where}) : reformulez le cas, "
+            "sinon le jeu de test mesure ce que le modèle a appris par cœur.",
+        )
+        for i, j, score in pairs
     ]
 
 
@@ -287,6 +335,7 @@ def run_checks(project: Path, settings: Settings) -> List[Problem]:
         *check_examples(project, domain),
         *check_intents(project, domain),
         *check_heldout(project),
+        *check_heldout_apart(project),
         *check_responses(domain),
         *check_facts(project, domain),
         *check_settings(settings),

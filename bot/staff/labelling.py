@@ -16,7 +16,8 @@ import yaml
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.staff import yamlfiles
-from bot.staff.checks import read_examples
+from bot.staff.checks import model_view, read_examples, read_heldout
+from bot.staff.table import percent
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,18 @@ def refusals(pairs: Sequence[Tuple[str, str]], project: Path) -> List[str]:
     """Why some of the labelled examples cannot be added (empty: all can)."""
     intents = yaml.safe_load((project / "domain.yml").read_text(encoding="utf-8"))["intents"]
     existing = {e.text.lower(): e for e in read_examples(project)[0]}
-    heldout = yaml.safe_load((project / "tests" / "heldout.yml").read_text(encoding="utf-8"))
-    tested = {case["text"].strip().lower() for case in heldout["cases"]}
+    cases = read_heldout(project)
+    # Close to a held-out case as the model reads them, not only equal: otherwise
+    # the test set would score what the model learnt by heart.
+    tested = {
+        i: (cases[j], score)
+        for i, j, score in model_view(project).near_duplicates(
+            [text for _, text in pairs], [case.text for case in cases]
+        )
+    }
     files = _file_of_intent(project)
     reasons, seen = [], set()
-    for intent, text in pairs:
+    for index, (intent, text) in enumerate(pairs):
         key = text.lower()
         if intent not in intents:
             reasons.append(f"« {text} » : l'intent « {intent} » n'existe pas (domain.yml).")
@@ -91,8 +99,13 @@ def refusals(pairs: Sequence[Tuple[str, str]], project: Path) -> List[str]:
         elif key in existing:
             known = existing[key]
             reasons.append(f"« {text} » : déjà un exemple de « {known.intent} » ({known.where}).")
-        elif key in tested:
-            reasons.append(f"« {text} » : c'est un cas du jeu de test (tests/heldout.yml).")
+        elif index in tested:
+            case, score = tested[index]
+            reasons.append(
+                f"« {text} » : presque identique (similarité {percent(score)}) au cas "
+                f"« {case.text} » du jeu de test ({case.where}) ; un exemple ne doit pas "
+                "reprendre une question du jeu de test."
+            )
         elif key in seen:
             reasons.append(f"« {text} » : en double dans le fichier.")
         seen.add(key)

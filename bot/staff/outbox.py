@@ -24,8 +24,12 @@ def run(args: argparse.Namespace) -> int:
         rows.append([path.name, str(message["Date"]), str(message["Subject"])])
     print(f"{len(pending)} e-mail(s) en attente dans {outbox.folder} :\n")
     print(format_table(["Fichier", "Date", "Objet"], rows))
+    print(
+        f"\nEnvoyés ou non, ils sont supprimés {settings.retention_days} jours après leur "
+        "création (RETENTION_DAYS)."
+    )
     if not args.send:
-        print("\nPour les envoyer : bot outbox --send")
+        print("Pour les envoyer : bot outbox --send")
         return 0
     if settings.smtp.dry_run:
         print(
@@ -48,6 +52,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Les questions transmises à l'équipe depuis le chat sont d'abord écrites "
         "dans le dossier d'envoi (OUTBOX_DIR, var/outbox par défaut) : elles y restent en mode "
         "essai ou quand le serveur SMTP a échoué. Sans option : la liste ; --send : les "
-        "envoyer avec le serveur SMTP des paramètres, puis les ranger dans sent/.",
+        "envoyer avec le serveur SMTP des paramètres, puis les ranger dans sent/. Envoyés ou non, "
+        "ils sont supprimés au bout de la durée de conservation (RETENTION_DAYS).",
     )
     parser.add_argument("--send", action="store_true", help="envoyer les e-mails en attente")

@@ -1,7 +1,9 @@
-"""`bot purge`: deletes the conversations and sent e-mails older than the retention period.
+"""`bot purge`: deletes the conversations and e-mails older than the retention period.
 
 A conversation is deleted whole once its latest message is older than the
-limit, in the tracker store in use (SQLite or PostgreSQL). Run it daily (cron).
+limit, in the tracker store in use (SQLite or PostgreSQL); an e-mail of the
+outbox once its file is, sent or not. `bot run` also does it by itself every
+day (bot/retention.py): this command is for doing it now, or with another age.
 """
 
 from __future__ import annotations
@@ -10,13 +12,12 @@ import argparse
 import time
 import warnings
 
-import sqlalchemy as sa
-
+from bot.outbox import Outbox
+from bot.retention import cutoff_of, purge_conversations
 from bot.settings import load_settings
 from bot.staff.conversations import open_tracker_store
 
 NAME = "purge"
-_OLD_SENDERS = "SELECT sender_id FROM events GROUP BY sender_id HAVING max(timestamp) < :cutoff"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -25,7 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="supprimer les conversations et e-mails plus anciens que la durée de conservation",
         description=(
             "Supprime les conversations dont le dernier message est plus ancien que la "
-            "durée de conservation, et les e-mails envoyés à l'équipe de même âge."
+            "durée de conservation, et les e-mails à l'équipe de même âge (envoyés ou non). "
+            "L'assistant en marche (bot run) le fait aussi de lui-même chaque jour."
         ),
     )
     parser.add_argument(
@@ -36,30 +38,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
 
 
-def purge_conversations(engine: sa.engine.Engine, cutoff: float) -> int:
-    with engine.begin() as connection:
-        senders = [row[0] for row in connection.execute(sa.text(_OLD_SENDERS), {"cutoff": cutoff})]
-        for sender in senders:
-            connection.execute(sa.text("DELETE FROM events WHERE sender_id = :s"), {"s": sender})
-    return len(senders)
-
-
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     days = args.older_than if args.older_than is not None else settings.retention_days
     if days < 0:
         print("--older-than doit être un nombre de jours positif.")
         return 2
-    cutoff = time.time() - days * 86400
+    cutoff = cutoff_of(days, time.time())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         store = open_tracker_store(settings)
-    conversations = purge_conversations(store.engine, cutoff)
-    sent = [p for p in settings.outbox_dir.glob("sent/*.eml") if p.stat().st_mtime < cutoff]
-    for path in sent:
-        path.unlink()
+    with store.engine.begin() as connection:
+        conversations = purge_conversations(connection, cutoff)
+    emails = Outbox(settings.outbox_dir).purge(cutoff)
     print(
         f"Conservation : {days} jours. Supprimé(s) : {conversations} conversation(s), "
-        f"{len(sent)} e-mail(s) envoyé(s)."
+        f"{emails} e-mail(s) à l'équipe."
     )
     return 0

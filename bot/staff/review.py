@@ -139,7 +139,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--apply",
         metavar="FICHIER",
         help="ajouter à data/nlu les exemples d'un fichier étiqueté (refuse les intents "
-        "inconnus et les doublons)",
+        "inconnus, les doublons et les messages presque identiques à un cas du jeu de test)",
     )
     parser.add_argument(
         "--project", default=str(PROJECT_DIR), help="dossier du projet modifié par --apply"

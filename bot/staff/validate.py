@@ -64,7 +64,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Lance `rasa data validate` puis les vérifications du projet : nombre "
         "d'exemples, intents sans règle, exemples en double, réponses vides, pas en "
         "français ou aux liens mal formés, numéros et adresses absents de la page source, "
-        "sujets absents du jeu de test, adresse de contact invalide. Chaque problème est "
+        "sujets absents du jeu de test, cas du jeu de test presque identiques à un exemple, "
+        "adresse de contact invalide. Chaque problème est "
         "donné avec son fichier et sa ligne ; le code de sortie est 1 s'il y en a un.",
     )
     parser.add_argument(

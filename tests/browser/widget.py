@@ -113,10 +113,16 @@ def run_axe(page: Page, name: str) -> Dict[str, Any]:
         page.add_script_tag(path=str(AXE_JS))
     results = page.evaluate(
         """async () => {
-            const r = await axe.run(document, {runOnly: {type: 'tag',
+            const r = await axe.run(document, {elementRef: true, runOnly: {type: 'tag',
                 values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+            // In the widget: inside its root, or named by one of its ids or classes
+            // (axe names nodes by id when it can: #cw-…-input).
+            const inWidget = (n) => (n.element instanceof Element &&
+                n.element.closest('.cw-root') !== null) ||
+                n.target.flat().some((t) => /[#.]cw-/.test(t));
             const brief = (items) => items.map((i) => ({id: i.id, impact: i.impact,
-                help: i.help, nodes: i.nodes.map((n) => n.target.join(' ')).slice(0, 5)}));
+                help: i.help, nodes: i.nodes.map((n) => n.target.join(' ')).slice(0, 5),
+                widgetNodes: i.nodes.filter(inWidget).map((n) => n.target.join(' '))}));
             return {version: r.testEngine.version, passes: r.passes.length,
                     inapplicable: r.inapplicable.length,
                     violations: brief(r.violations), incomplete: brief(r.incomplete)};
@@ -136,6 +142,24 @@ def run_axe(page: Page, name: str) -> Dict[str, Any]:
                 f"{', '.join(item['nodes'])}"
             )
     return results
+
+
+def blocking_violations(results: Dict[str, Any]) -> List[str]:
+    """The serious and critical violations, anywhere in the page."""
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def widget_violations(results: Dict[str, Any]) -> List[str]:
+    """The violations axe located in the widget, whatever their impact."""
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {v['widgetNodes']}"
+        for v in results["violations"]
+        if v["widgetNodes"]
+    ]
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -7,7 +7,8 @@
  *   <script src="/widget/chat-widget.js" defer
  *           data-server-url="http://localhost:5005"
  *           data-title="Assistant égalité des chances"
- *           data-max-length="1000"></script>
+ *           data-max-length="1000"
+ *           data-session-minutes="60"></script>
  *
  * See docs/widget.md for every data- attribute.
  *
@@ -32,13 +33,14 @@
     serverUrl: "http://localhost:5005",
     title: "Assistant égalité des chances",
     maxLength: 1000,
+    // The conversation session of the server (domain.yml: session_expiration_time).
+    sessionMinutes: 60,
     greeting: "/greet",
     storageKey: "chat-widget"
   };
   var REQUEST_TIMEOUT_MS = 30000;
   var MAX_STORED_MESSAGES = 200;
-  // The local copy of the transcript is forgotten after the server's retention time.
-  var LOCAL_RETENTION_MS = 30 * 24 * 3600 * 1000;
+  var MAX_TIMER_MS = 2147483647; // setTimeout fires at once beyond this
   var SAFE_PROTOCOLS = ["http:", "https:", "mailto:"];
 
   /** French typography: no line break before : ; ! ? » nor after «. */
@@ -86,15 +88,15 @@
     return value === "" || /^__[A-Z_]+__$/.test(value) ? null : value;
   }
 
-  function positiveInt(value, fallback) {
-    var number = parseInt(value, 10);
+  function positive(number, fallback) {
     return number > 0 ? number : fallback;
   }
 
   var config = {
     serverUrl: (attr("server-url") || DEFAULTS.serverUrl).replace(/\/+$/, ""),
     title: frenchSpaces(attr("title") || DEFAULTS.title),
-    maxLength: positiveInt(attr("max-length"), DEFAULTS.maxLength),
+    maxLength: positive(parseInt(attr("max-length"), 10), DEFAULTS.maxLength),
+    sessionMinutes: positive(parseFloat(attr("session-minutes")), DEFAULTS.sessionMinutes),
     privacyUrl: new URL(attr("privacy-url") || "../confidentialite.html",
       attr("privacy-url") ? document.baseURI : script.src).href,
     color: attr("color"),
@@ -103,6 +105,9 @@
     storageKey: attr("storage-key") || DEFAULTS.storageKey
   };
   var webhookUrl = config.serverUrl + "/webhooks/rest/webhook";
+  // The browser's copy of the conversation (transcript and sender id) lasts no longer
+  // than the server's session: this long after the last message that reached it.
+  var retentionMs = config.sessionMinutes * 60 * 1000;
 
   // ---------------------------------------------------------------------------
   // Small helpers
@@ -284,7 +289,13 @@
   var memoryStore = null; // used when localStorage is unavailable
 
   function freshState() {
-    return { sender: newSenderId(), greeted: false, messages: [], updatedAt: Date.now() };
+    return { sender: newSenderId(), greeted: false, messages: [], lastMessageAt: Date.now() };
+  }
+
+  /** Expired (or a clock set back): the conversation must be forgotten. */
+  function expired(state) {
+    var age = Date.now() - (state.lastMessageAt || 0);
+    return !(age >= 0 && age < retentionMs);
   }
 
   function loadState() {
@@ -301,16 +312,15 @@
       state = null;
     }
     var valid = state && typeof state.sender === "string" && Array.isArray(state.messages) &&
-      Date.now() - (state.updatedAt || 0) < LOCAL_RETENTION_MS;
+      !expired(state);
     if (!valid) {
-      state = freshState();
+      state = freshState(); // replaces the stored transcript and sender id
       saveState(state);
     }
     return state;
   }
 
   function saveState(state) {
-    state.updatedAt = Date.now();
     if (state.messages.length > MAX_STORED_MESSAGES) {
       state.messages = state.messages.slice(-MAX_STORED_MESSAGES);
     }
@@ -320,6 +330,19 @@
     } catch (e) {
       memoryStore = raw;
     }
+    scheduleExpiry(state);
+  }
+
+  var expiryTimer = null;
+
+  /** Forgets the conversation when it expires, also in a page left open meanwhile. */
+  function scheduleExpiry(state) {
+    clearTimeout(expiryTimer);
+    var delay = state.lastMessageAt + retentionMs - Date.now() + 1000;
+    expiryTimer = setTimeout(function () {
+      scheduleExpiry(loadState()); // a fresh conversation if this one expired
+      followState();
+    }, Math.min(Math.max(delay, 0), MAX_TIMER_MS));
   }
 
   /** Read-modify-write on the freshest state (another tab may have written since). */
@@ -662,6 +685,9 @@
     pending += 1;
     setTyping(true);
     queue = queue.then(function () {
+      // Not later than the server's time of this message: the local copy cannot outlive
+      // the session (a message that never reached the server does not count).
+      var sentAt = Date.now();
       return post(sender, message).then(function (reply) {
         if (currentSender() !== sender) {
           return; // "Nouvelle conversation" meanwhile: the old answer is dropped
@@ -673,6 +699,7 @@
             }
           });
           state.messages = state.messages.concat(botMessages(reply));
+          state.lastMessageAt = Math.max(state.lastMessageAt, sentAt);
         });
         clearAlert();
       }, function () {
@@ -841,16 +868,34 @@
     }
   });
 
-  // Another tab of the site changed the conversation.
-  window.addEventListener("storage", function (event) {
-    if (event.key !== config.storageKey && event.key !== null) {
-      return;
-    }
-    var state = loadState();
-    if (state.sender !== renderedSender) {
+  var welcomePending = false;
+
+  /**
+   * Shows the stored conversation after a change from outside this page's own
+   * actions. A new one (expired, or started in another tab) is welcomed when the
+   * person comes back to the panel, not at once: a page left open must not keep
+   * starting conversations on the server.
+   */
+  function followState() {
+    if (loadState().sender !== renderedSender) {
       clearAlert();
+      welcomePending = true;
     }
     render();
+  }
+
+  panel.addEventListener("focusin", function () {
+    if (welcomePending) {
+      welcomePending = false;
+      greet();
+    }
+  });
+
+  // Another tab of the site changed the conversation.
+  window.addEventListener("storage", function (event) {
+    if (event.key === config.storageKey || event.key === null) {
+      followState();
+    }
   });
 
   // ---------------------------------------------------------------------------
@@ -875,6 +920,7 @@
     document.head.appendChild(stylesheet);
     document.body.appendChild(root);
     render();
+    scheduleExpiry(loadState());
     var wasOpen = false;
     try {
       wasOpen = window.sessionStorage.getItem(SESSION_OPEN_KEY) === "1";
