@@ -8,9 +8,9 @@ import os
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
@@ -143,9 +143,8 @@ def test_the_automatic_purge_runs_once_a_day(tmp_path: Path) -> None:
 def postgres_env(tmp_path: Path) -> Iterator[Dict[str, str]]:
     """A throwaway PostgreSQL, and the environment of `bot run` on endpoints-scale.yml."""
     port = free_port()
-    # Under var/: PostgreSQL runs as its own user, who cannot enter pytest's temp dirs.
-    workdir = PROJECT_DIR / "var" / f"test-purge-{os.getpid()}"
-    with postgres(workdir, port):
+    # bot/datastores.py keeps the cluster where its user can reach it; only its log is here.
+    with postgres(tmp_path, port):
         yield {
             "ENDPOINTS_FILE": "endpoints-scale.yml",
             "POSTGRES_HOST": "127.0.0.1",
@@ -184,11 +183,10 @@ def test_servers_sharing_postgresql_purge_once_a_day_for_all(
 
         # Four servers check at the same time: one purges.
         servers = [AutomaticPurge(settings) for _ in range(4)]
-        threads = [threading.Thread(target=server.check) for server in servers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        with ThreadPoolExecutor(len(servers)) as pool:
+            # result() re-raises what a server's check raised.
+            for checked in [pool.submit(server.check) for server in servers]:
+                checked.result()
         assert _postgres_senders(store) == {"recente"}
 
         # Later the same day: another old conversation waits for tomorrow.
