@@ -63,13 +63,18 @@ def cmd_heldout(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from bot.bench.run import FULL, SMOKE, run_bench
+    from bot.datastores import DatastoreError
 
     plan = SMOKE if args.smoke else FULL
     default_output = "var/bench/benchmarks-smoke.md" if args.smoke else "docs/benchmarks.md"
     output = PROJECT_DIR / (args.output or default_output)
     workdir = PROJECT_DIR / args.workdir / time.strftime("%Y%m%d-%H%M%S")
     command = " ".join(["bot", *sys.argv[1:]])
-    result = run_bench(command, plan, output, workdir)
+    try:
+        result = run_bench(command, plan, output, workdir)
+    except DatastoreError as error:
+        print(f"Cannot run the benchmark: {error}", file=sys.stderr)
+        return 1
     print(f"Benchmark written to {output} (logs in {workdir}); errors: {result.errors()}.")
     return 1 if result.errors() else 0
 

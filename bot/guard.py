@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Collection, Deque, Dict, List, Union
 
 MAX_SENDER_CHARS = 128
+SENDER = re.compile(rf"[A-Za-z0-9_.:\-]{{1,{MAX_SENDER_CHARS}}}")
 # What the widget's buttons send: "/intent_name".
 BUTTON_PAYLOAD = re.compile(r"/[a-z_]+")
 # Dropped from messages: controls (Cc), format characters (Cf: bidirectional
@@ -75,13 +76,10 @@ def clean_text(text: str) -> str:
 
 
 def valid_sender(sender: Any) -> bool:
-    """A conversation id: one short printable line, as the widget makes them."""
-    return (
-        isinstance(sender, str)
-        and 0 < len(sender) <= MAX_SENDER_CHARS
-        and sender.isprintable()
-        and sender.strip() == sender
-    )
+    """A conversation id as the widget makes them (a UUID): ASCII letters, digits and
+    `_ . : -`. Ids are stored and logged as they are: no spaces, no line breaks,
+    no `@` (an e-mail address used as an id would escape the masking)."""
+    return isinstance(sender, str) and SENDER.fullmatch(sender) is not None
 
 
 def parse_request(body: bytes, max_chars: int) -> Union[Refusal, Dict[str, str]]:

@@ -60,7 +60,6 @@ class BenchResult:
     variants: List[Measured] = field(default_factory=list)
     scale: List[ScaleResult] = field(default_factory=list)
     collisions: List[CollisionResult] = field(default_factory=list)
-    scale_skipped: Optional[str] = None
 
     def errors(self) -> int:
         measured = self.configs + self.alternatives + self.variants
@@ -219,8 +218,6 @@ def _measured_table(first_column: str, rows: List[Measured]) -> List[str]:
 
 
 def _scale(result: BenchResult) -> List[str]:
-    if result.scale_skipped:
-        return [f"Not measured: {result.scale_skipped}"]
     lines = [
         "| set-up (project config) | Rasa processes | users | messages/s | p50 / p95 / p99 (ms) "
         "| errors |",

@@ -243,6 +243,9 @@ def _load_average() -> str:
 
 
 def run_bench(command: str, plan: Plan, output: Path, workdir: Path) -> BenchResult:
+    if not datastores.available():
+        # Fails at once rather than write tables with the scale-out part missing.
+        raise datastores.DatastoreError("PostgreSQL or Redis not installed: run `make datastores`.")
     began = time.monotonic()
     result = BenchResult(
         command=command,
@@ -268,11 +271,8 @@ def run_bench(command: str, plan: Plan, output: Path, workdir: Path) -> BenchRes
         result.alternatives = measure_alternatives(default_model, plan, workdir / "alternatives")
     print("Measuring the tracker store and server variants…", flush=True)
     result.variants = measure_variants(project_model, plan, workdir / "variants")
-    if datastores.available():
-        print("Measuring the scale-out set-up…", flush=True)
-        measure_scale(project_model, plan, workdir / "scale", result)
-    else:
-        result.scale_skipped = "PostgreSQL or Redis not installed (`make datastores`)."
+    print("Measuring the scale-out set-up…", flush=True)
+    measure_scale(project_model, plan, workdir / "scale", result)
     result.load_average["at end"] = _load_average()
     result.duration_s = time.monotonic() - began
     write(result, output)
