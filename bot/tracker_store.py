@@ -12,7 +12,8 @@ shared lock store, as Rasa requires anyway).
 Personal data is masked in every event before it is written (bot/pii.py):
 what people type, what the bot echoes, slot values and links; the hand-off's
 question and reply address are sealed instead (bot/sealing.py). The tracker in
-memory keeps the text for the turn being handled.
+memory keeps the text for the turn being handled. The engines hide statement
+parameters, so a database error that Rasa logs never quotes an event.
 
 On SQLite it also turns on write-ahead logging with `synchronous=NORMAL`: a
 commit survives the process being killed; only a power cut may lose the last
@@ -90,7 +91,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         # before use, so the first message after an outage is stored, not lost.
         url = self.engine.url
         self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.engine = sa.create_engine(
+            url, pool_pre_ping=True, hide_parameters=True, **create_engine_kwargs(url)
+        )
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
     def _use_sqlite_wal(self) -> None:
@@ -98,7 +101,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         url = self.engine.url
         self.engine.dispose()
         self.engine = sa.create_engine(
-            url, poolclass=sa.pool.QueuePool, connect_args={"check_same_thread": False}
+            url,
+            poolclass=sa.pool.QueuePool,
+            connect_args={"check_same_thread": False},
+            hide_parameters=True,
         )
 
         @sa.event.listens_for(self.engine, "connect")

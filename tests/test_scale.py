@@ -33,6 +33,7 @@ from bot.bench.deploy import (
     running,
 )
 from bot.bench.integrity import Event, stored_events, turn_problems
+from bot.channel import HANDLING_FAILED
 from bot.datastores import Datastores, datastores, pg_ctl
 from bot.model import model_path
 from bot.sealing import is_sealed, unseal
@@ -189,8 +190,10 @@ def test_tracker_database_outage_is_logged_answered_and_recovered(
     try:
         during = ask(url, sender, "c'est quoi l'école ouverte ?")
         assert during and all(message.get("text") for message in during)
+        assert_not_last_resort(during)
         log = (workdir / "shared-lock" / "servers.log").read_text(errors="replace")
         assert "Error happened when trying" in log or "OperationalError" in log
+        assert "école ouverte" not in log and HANDLING_FAILED not in log
     finally:
         pg_ctl(postgres_data, stores.postgres_port, "start")
     # Back: the conversation goes on from what PostgreSQL holds, and is stored again.
