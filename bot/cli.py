@@ -57,7 +57,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_heldout(args: argparse.Namespace) -> int:
     from bot.heldout import evaluate_and_report
 
-    score = evaluate_and_report(args.url or load_settings().rest_url, args.output)
+    cases = PROJECT_DIR / args.cases
+    score = evaluate_and_report(args.url or load_settings().rest_url, args.output, cases)
     return 0 if score >= args.min_score else 1
 
 
@@ -98,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     heldout.add_argument("--url", help="REST webhook (default: the local one from the settings)")
     heldout.add_argument("--output", help="write the per-topic table (Markdown) to this file")
+    heldout.add_argument(
+        "--cases",
+        default="tests/heldout.yml",
+        help="held-out set to send, relative to the project (or tests/heldout-situations.yml)",
+    )
     heldout.add_argument("--min-score", type=float, default=0.9, help="exit 1 below this share")
     bench = sub.add_parser(
         "bench", help="train, start and load both configs; write docs/benchmarks.md (~30 min)"

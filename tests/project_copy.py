@@ -13,6 +13,7 @@ CONTENT = (
     "data",
     "bot/topics.yml",
     "tests/heldout.yml",
+    "tests/heldout-situations.yml",
     "tests/conversations.yml",
     "docs/page-source.txt",
     "docs/faits-verifies.yml",

@@ -226,7 +226,9 @@ def test_apply_adds_labelled_examples_keeping_the_file_and_refuses_bad_ones(
         "- intent: not_an_intent\n  examples: |\n    - bla bla\n"
         "- intent: acse\n  examples: |\n    - parrainage emploi\n"
         # A held-out case (tests/heldout.yml) with other case and punctuation.
-        "- intent: about_office\n  examples: |\n    - Que fait la DRJSCS, exactement ?\n",
+        "- intent: about_office\n  examples: |\n    - Que fait la DRJSCS, exactement ?\n"
+        # A case of the second held-out set (tests/heldout-situations.yml).
+        "- intent: goodbye\n  examples: |\n    - Je ferme la fenêtre ; à une prochaine fois !\n",
         encoding="utf-8",
     )
     heldout = (project / "tests/heldout.yml").read_text(encoding="utf-8").splitlines()
@@ -240,6 +242,11 @@ def test_apply_adds_labelled_examples_keeping_the_file_and_refuses_bad_ones(
         "« Que fait la DRJSCS, exactement ? » : presque identique (similarité 100 %) au cas "
         f"« que fait la DRJSCS exactement ? » du jeu de test (tests/heldout.yml:{case_line})"
     ) in refused.stdout
+    situations = (project / "tests/heldout-situations.yml").read_text(encoding="utf-8")
+    situation_line = situations.splitlines().index(
+        '  - text: "je ferme la fenêtre, à une prochaine fois"'
+    )
+    assert (f"du jeu de test (tests/heldout-situations.yml:{situation_line + 1})") in refused.stdout
     assert education.read_text(encoding="utf-8") == original
 
     labelled.write_text(

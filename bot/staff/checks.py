@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Set, Tuple
 
 import yaml
 
+from bot.heldout import HELDOUT_SETS
 from bot.language import looks_french
 from bot.mail import is_valid_email
 from bot.settings import Settings
@@ -149,8 +150,8 @@ class HeldoutCase:
     where: str
 
 
-def read_heldout(project: Path) -> List[HeldoutCase]:
-    path = project / "tests" / "heldout.yml"
+def read_heldout(project: Path, relative: str = HELDOUT_SETS[0]) -> List[HeldoutCase]:
+    path = project / relative
     return [
         HeldoutCase(
             str(case["text"]),
@@ -158,6 +159,16 @@ def read_heldout(project: Path) -> List[HeldoutCase]:
             f"{_rel(project, path)}:{yamlfiles.key_line(case, 'text')}",
         )
         for case in yamlfiles.load(path)["cases"]
+    ]
+
+
+def read_every_heldout(project: Path) -> List[HeldoutCase]:
+    """The cases of every held-out set the project has."""
+    return [
+        case
+        for relative in HELDOUT_SETS
+        if (project / relative).exists()
+        for case in read_heldout(project, relative)
     ]
 
 
@@ -186,7 +197,7 @@ def check_heldout(project: Path) -> List[Problem]:
 def check_heldout_apart(project: Path) -> List[Problem]:
     """A held-out case the model reads almost as a training example measures recall."""
     examples, _ = read_examples(project)
-    cases = read_heldout(project)
+    cases = read_every_heldout(project)
     pairs = model_view(project).near_duplicates(
         [case.text for case in cases], [example.text for example in examples]
     )

@@ -16,7 +16,7 @@ import yaml
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.staff import yamlfiles
-from bot.staff.checks import model_view, read_examples, read_heldout
+from bot.staff.checks import model_view, read_every_heldout, read_examples
 from bot.staff.table import percent
 
 
@@ -77,7 +77,7 @@ def refusals(pairs: Sequence[Tuple[str, str]], project: Path) -> List[str]:
     """Why some of the labelled examples cannot be added (empty: all can)."""
     intents = yaml.safe_load((project / "domain.yml").read_text(encoding="utf-8"))["intents"]
     existing = {e.text.lower(): e for e in read_examples(project)[0]}
-    cases = read_heldout(project)
+    cases = read_every_heldout(project)
     # Close to a held-out case as the model reads them, not only equal: otherwise
     # the test set would score what the model learnt by heart.
     tested = {
