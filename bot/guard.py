@@ -70,9 +70,9 @@ def _cleaned(char: str) -> str:
 
 def clean_text(text: str) -> str:
     """NFC text without control, format or surrogate characters; any space is a space."""
-    # Surrogates first: NFC normalisation cannot handle a lone one.
-    text = "".join(char for char in text if unicodedata.category(char) != "Cs")
-    return "".join(map(_cleaned, unicodedata.normalize("NFC", text))).strip()
+    # Cleaned before composing, so that a dropped character between a letter and
+    # its accent does not keep them apart.
+    return unicodedata.normalize("NFC", "".join(map(_cleaned, text))).strip()
 
 
 def valid_sender(sender: Any) -> bool:
