@@ -22,7 +22,7 @@ from actions.transcript import transcript
 from bot.guard import clean_text, valid_sender
 from bot.mail import Handoff, handoff_message, is_valid_email
 from bot.outbox import Outbox, deliver
-from bot.sealing import is_sealed, unseal
+from bot.sealing import opened
 from bot.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -40,9 +40,7 @@ LIMITED = "limited"
 
 def _slot_text(tracker: Tracker, name: str, secret: str) -> str:
     """A slot's text, opened if sealed (actions/handoff_form.py); "" if not text, or not ours."""
-    value = tracker.get_slot(name)
-    if is_sealed(value):
-        return unseal(value, secret) or ""
+    value = opened(tracker.get_slot(name), secret)
     return value if isinstance(value, str) else ""
 
 

@@ -15,7 +15,7 @@ from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.sealing import is_sealed, unseal
+from bot.sealing import opened
 from bot.settings import load_settings
 
 
@@ -34,10 +34,6 @@ class SettingsResponses(TemplatedNaturalLanguageGenerator):
         self.defaults = contact_defaults(settings.contact_email)
         self.secret = settings.action_token
 
-    def shown(self, value: Any) -> Any:
-        """A slot's value as the person reads it: sealed ones opened (empty if they cannot be)."""
-        return unseal(value, self.secret) or "" if is_sealed(value) else value
-
     def generate_from_slots(
         self,
         utter_action: str,
@@ -45,6 +41,6 @@ class SettingsResponses(TemplatedNaturalLanguageGenerator):
         output_channel: str,
         **kwargs: Any,
     ) -> Optional[Dict[str, Any]]:
-        filled = {k: self.shown(v) for k, v in filled_slots.items() if v is not None}
+        filled = {k: opened(v, self.secret) for k, v in filled_slots.items() if v is not None}
         slots = {**self.defaults, **filled}
         return super().generate_from_slots(utter_action, slots, output_channel, **kwargs)

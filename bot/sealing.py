@@ -46,3 +46,8 @@ def unseal(value: Any, secret: str) -> Optional[str]:
         return _fernet(secret).decrypt(value[len(PREFIX) :].encode()).decode()
     except (InvalidToken, ValueError):
         return None
+
+
+def opened(value: Any, secret: str) -> Any:
+    """A slot's value as it may be used: sealed ones opened ("" if they cannot be), others as is."""
+    return unseal(value, secret) or "" if is_sealed(value) else value
