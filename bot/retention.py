@@ -17,7 +17,6 @@ from __future__ import annotations
 import sys
 import threading
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Optional
 
@@ -92,9 +91,7 @@ class AutomaticPurge:
             # Here, not at the top: bot.staff (`bot purge`) imports this module.
             from bot.staff.conversations import open_tracker_store
 
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self.engine = open_tracker_store(self.settings).engine
+            self.engine = open_tracker_store(self.settings).engine
         now = time.time()
         cutoff = cutoff_of(self.settings.retention_days, now)
         purged = purge_conversations_daily(self.engine, cutoff, now)

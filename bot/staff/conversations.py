@@ -133,16 +133,19 @@ def _turns_of(sender: str, events: Iterable) -> List[Turn]:
 
 
 def open_tracker_store(settings: Settings) -> Any:
-    """The tracker store of the endpoints file in use, as the Rasa server opens it."""
-    from rasa.core.tracker_store import TrackerStore
-    from rasa.shared.core.domain import Domain
-    from rasa.utils.endpoints import read_endpoint_config
+    """The tracker store of the endpoints file in use, as the Rasa server opens it,
+    without Rasa's deprecation warnings (they are not for staff)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from rasa.core.tracker_store import TrackerStore
+        from rasa.shared.core.domain import Domain
+        from rasa.utils.endpoints import read_endpoint_config
 
-    warnings.simplefilter("ignore")  # again: importing Rasa resets the filters
-    # The endpoints file reads ${TRACKER_DB} and the like from the environment.
-    os.environ.update(server_env(settings))
-    config = read_endpoint_config(str(settings.endpoints_file), "tracker_store")
-    return TrackerStore.create(config, Domain.load(str(PROJECT_DIR / "domain.yml")))
+        warnings.simplefilter("ignore")  # again: importing Rasa resets the filters
+        # The endpoints file reads ${TRACKER_DB} and the like from the environment.
+        os.environ.update(server_env(settings))
+        config = read_endpoint_config(str(settings.endpoints_file), "tracker_store")
+        return TrackerStore.create(config, Domain.load(str(PROJECT_DIR / "domain.yml")))
 
 
 async def _read_store(settings: Settings) -> List[Turn]:

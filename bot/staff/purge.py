@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import time
-import warnings
 
 from bot.outbox import Outbox
 from bot.retention import cutoff_of, purge_conversations
@@ -45,9 +44,7 @@ def run(args: argparse.Namespace) -> int:
         print("--older-than doit être un nombre de jours positif.")
         return 2
     cutoff = cutoff_of(days, time.time())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        store = open_tracker_store(settings)
+    store = open_tracker_store(settings)
     with store.engine.begin() as connection:
         conversations = purge_conversations(connection, cutoff)
     emails = Outbox(settings.outbox_dir).purge(cutoff)
