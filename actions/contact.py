@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 
 from actions.history import last_question, last_topic
 from bot.settings import load_settings
-from bot.topics import Topic
+from bot.topics import Topic, topic_hint
 
 # Keeps the mailto link within what mail clients accept.
 MAX_QUESTION_CHARS = 500
@@ -32,5 +32,5 @@ def contact_slots(tracker: Tracker) -> List[Dict[str, Any]]:
     topic = last_topic(tracker)
     return [
         SlotSet("mailto", mailto_link(email, last_question(tracker), topic)),
-        SlotSet("topic_hint", f" pour « {topic.label} »" if topic else ""),
+        SlotSet("topic_hint", topic_hint(topic)),
     ]

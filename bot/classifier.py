@@ -6,6 +6,10 @@ tens of MB of memory (docs/benchmarks.md). A logistic regression is three
 arrays; they are saved with numpy, without pickle, and loaded back as they were,
 so predictions are identical. Training is Rasa's own.
 
+A message without a letter or a digit (emoji, punctuation) gets confidence 0:
+its only known feature is the character featurizer's padding, so the scores
+would be the classes' prior; the fallback asks the person to rephrase.
+
 At prediction, the message's features are put together as CSR matrices:
 Rasa's generic way (scipy's `hstack` through COO matrices, twice) was a tenth
 of the server's CPU under load. The matrix is the same.
@@ -22,7 +26,13 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 
 FILE_NAME = "logistic_regression.npz"
@@ -30,6 +40,18 @@ FILE_NAME = "logistic_regression.npz"
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class ArrayLogisticRegressionClassifier(LogisticRegressionClassifier):
+    """Also takes `C`, the inverse of the regularisation (Rasa's is fixed at 1.0)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0}
+
+    def __init__(
+        self, config: Dict[str, Any], name: str, model_storage: ModelStorage, resource: Resource
+    ) -> None:
+        super().__init__(config, name, model_storage, resource)
+        self.clf.set_params(C=self.config["C"])
+
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as model_dir:
             np.savez(
@@ -38,6 +60,17 @@ class ArrayLogisticRegressionClassifier(LogisticRegressionClassifier):
                 intercept=self.clf.intercept_,
                 classes=np.asarray(self.clf.classes_, dtype=str),
             )
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        super().process(messages)
+        for message in messages:
+            if not any(char.isalnum() for char in message.get(TEXT) or ""):
+                ranking = message.get(INTENT_RANKING_KEY) or []
+                message.set(INTENT, {**message.get(INTENT), PREDICTED_CONFIDENCE_KEY: 0.0})
+                message.set(
+                    INTENT_RANKING_KEY, [{**r, PREDICTED_CONFIDENCE_KEY: 0.0} for r in ranking]
+                )
+        return messages
 
     def _create_X(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
         rows = [sentence_features(m) for m in messages]

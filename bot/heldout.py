@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import requests
 import yaml
@@ -30,18 +30,23 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def step_intents(step: dict) -> List[str]:
+    """The intents of a rule's step: its `intent`, or those of its `or`."""
+    if "intent" in step:
+        return [step["intent"]]
+    return [alternative["intent"] for alternative in step.get("or", []) if "intent" in alternative]
+
+
 def _first_response_by_intent(project_dir: Path) -> Dict[str, str]:
     first: Dict[str, str] = {}
     for rules_file in sorted((project_dir / "data" / "rules").glob("*.yml")):
         for rule in yaml.safe_load(rules_file.read_text(encoding="utf-8")).get("rules", []):
             steps = rule.get("steps", [])
-            if not steps or "intent" not in steps[0]:
-                continue
             utter = next(
                 (s["action"] for s in steps if s.get("action", "").startswith("utter_")), None
             )
-            if utter:
-                first.setdefault(steps[0]["intent"], utter)
+            for intent in step_intents(steps[0]) if steps and utter else []:
+                first.setdefault(intent, utter)
     return first
 
 
@@ -68,9 +73,12 @@ class Result:
         return self.expected == self.answered
 
 
-def recognise(reply: List[dict], markers: Dict[str, str]) -> str:
+def recognise(reply: List[dict], markers: Dict[str, str], expected: str = "") -> str:
+    """The topic whose answer the reply holds; the expected one first, since two
+    topics can share an answer (nlu_fallback and vague: the clarification)."""
     texts = [_normalise(message.get("text") or "") for message in reply]
-    for intent, marker in markers.items():
+    ordered = sorted(markers.items(), key=lambda item: item[0] != expected)
+    for intent, marker in ordered:
         if any(text.startswith(marker) for text in texts):
             return intent
     return "« " + (texts[0][:50] if texts else "(no reply)") + " »"
@@ -86,7 +94,8 @@ def evaluate(url: str, cases: Optional[List[dict]] = None) -> List[Result]:
                 url, json={"sender": f"heldout-{uuid.uuid4()}", "message": case["text"]}, timeout=30
             )
             reply.raise_for_status()
-            results.append(Result(case["text"], case["expect"], recognise(reply.json(), markers)))
+            answered = recognise(reply.json(), markers, case["expect"])
+            results.append(Result(case["text"], case["expect"], answered))
     return results
 
 
@@ -98,11 +107,21 @@ def score(results: List[Result]) -> float:
     return sum(r.correct for r in results) / len(results)
 
 
-def report(results: List[Result]) -> str:
+def _counts(results: List[Result]) -> Tuple[Counter, Counter]:
     total, correct = Counter(), Counter()
     for result in results:
         total[result.expected] += 1
         correct[result.expected] += result.correct
+    return total, correct
+
+
+def topic_scores(results: List[Result]) -> Dict[str, float]:
+    total, correct = _counts(results)
+    return {topic: correct[topic] / total[topic] for topic in total}
+
+
+def report(results: List[Result]) -> str:
+    total, correct = _counts(results)
     lines = [
         f"Held-out set: {sum(correct.values())}/{len(results)} correct ({score(results):.1%}).",
         "",

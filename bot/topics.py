@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Optional
 
 import yaml
 
@@ -33,3 +33,8 @@ def load_topics() -> Dict[str, Topic]:
         intent: Topic(intent=intent, label=entry["label"], area=entry["area"])
         for intent, entry in raw.items()
     }
+
+
+def topic_hint(topic: Optional[Topic]) -> str:
+    """The topic as the escalation answers name it (« …ni les dates pour « X » »)."""
+    return f" pour « {topic.label} »" if topic else ""

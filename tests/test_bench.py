@@ -33,6 +33,11 @@ def test_smoke_run_writes_every_table_without_errors(tmp_path: Path) -> None:
     for heading in ("against Rasa's default config", "### Targets", "server variants"):
         assert heading in report
     assert re.search(r"\| 5 users: messages/s \| [1-9][\d.]* \| [1-9][\d.]* \|", report), report
+    # Both held-out sets, scored through the REST channel of each config.
+    scored = r"\d+\.\d% \(\w+ \d+%\) / \d+\.\d% \(\w+ \d+%\)"
+    heading = r"held-out: first set / situations \(lowest topic\)"
+    heldout_row = rf"\| {heading} \| {scored} \| {scored} \|"
+    assert re.search(heldout_row, report), report
     # The scale-out part ran: no "not installed" in its place.
     assert re.search(r"\| PostgreSQL \+ Redis[^|]*\| 2 \| 5 \| [1-9]", report), report
     assert "| AtomicRedisLockStore (endpoints-scale.yml) | 4 | 0 |" in report

@@ -6,6 +6,7 @@ import re
 from typing import List
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import pytest
 import requests
 
 from bot.channel import ENGLISH_NOTE
@@ -78,22 +79,33 @@ def test_unclear_message_gets_a_clarification_then_the_email(assistant: Assistan
     assert DEFAULT_CONTACT_EMAIL in texts(second)
 
 
-def test_vague_messages_fall_below_the_nlu_threshold(assistant: Assistant) -> None:
-    # Vague on purpose: no topic of the page scores above the FallbackClassifier's
-    # threshold (config.yml) for these, so the real NLU must ask for clarification.
+def test_messages_that_do_not_say_the_need_get_a_clarification(assistant: Assistant) -> None:
+    # Not training lines: the real NLU must read them as vague (or below the
+    # FallbackClassifier's threshold) rather than guess a topic.
     sender = new_sender()
-    first = assistant.send("pour mon fils", sender)
+    first = assistant.send("c'est au sujet de mon neveu", sender)
     assert "Je ne suis pas sûr" in texts(first)
     assert [b["payload"] for b in buttons(first)][-1] == "/other_topic"
-    assert DEFAULT_CONTACT_EMAIL in texts(assistant.send("et alors", sender))
+    assert DEFAULT_CONTACT_EMAIL in texts(assistant.send("voilà voilà", sender))
 
 
-def test_other_topic_button_escalates(assistant: Assistant) -> None:
+@pytest.mark.parametrize(
+    ("before", "message"),
+    [
+        ("/nlu_fallback", "/other_topic"),  # « Autre chose » under a clarification
+        ("c'est quoi école ouverte ?", "ça ne répond pas à ma question"),
+    ],
+    ids=["other-topic-button", "typed-after-an-answer"],
+)
+def test_none_of_these_or_not_my_question_offers_the_team(
+    assistant: Assistant, before: str, message: str
+) -> None:
     sender = new_sender()
-    assistant.send("/nlu_fallback", sender)
-    reply = assistant.send("/other_topic", sender)
+    assistant.send(before, sender)
+    reply = assistant.send(message, sender)
     assert "Je n'ai pas trouvé de réponse" in texts(reply)
     assert DEFAULT_CONTACT_EMAIL in texts(reply)
+    assert [b["payload"] for b in buttons(reply)] == ["/send_to_team"]
 
 
 def test_person_in_danger_gets_emergency_numbers_first(assistant: Assistant) -> None:
@@ -106,6 +118,54 @@ def test_victim_gets_empathy_the_defender_of_rights_and_the_team(assistant: Assi
     assert "désolé" in reply[0]["text"]
     assert "3928" in texts(reply) and "antidiscriminations.fr" in texts(reply)
     assert DEFAULT_CONTACT_EMAIL in texts(reply)
+
+
+def test_after_telling_what_happened_asking_for_help_gets_the_help_contacts(
+    assistant: Assistant,
+) -> None:
+    for follow_up in ("qu'est-ce que je peux faire ?", "vers qui je peux me tourner ?"):
+        sender = new_sender()
+        assistant.send("le propriétaire refuse de me louer car je suis noir", sender)
+        reply = assistant.send(follow_up, sender)
+        assert texts(reply).startswith("Pour être aidé"), follow_up
+        assert "3928" in texts(reply) and DEFAULT_CONTACT_EMAIL in texts(reply)
+        assert [b["payload"] for b in buttons(reply)] == ["/send_to_team"]
+    # Out of that context, the same words ask what the assistant can do.
+    alone = assistant.send("qu'est-ce que je peux faire ?", new_sender())
+    assert texts(alone).startswith("Je peux vous renseigner")
+
+
+def test_naming_a_scheme_and_asking_how_to_join_gets_its_answer_and_the_team(
+    assistant: Assistant,
+) -> None:
+    reply = assistant.send("comment inscrire mon fils aux cordées de la réussite ?", new_sender())
+    assert len(reply) == 1, reply
+    scheme, procedure = reply[0]["text"].split("\n\n")
+    assert scheme.startswith("Les cordées de la réussite")
+    assert procedure.startswith("La page ne précise pas les démarches")
+    assert "« Cordées de la réussite »" in procedure and DEFAULT_CONTACT_EMAIL in procedure
+    assert [b["payload"] for b in buttons(reply)] == ["/send_to_team"]
+    # Asking what the scheme is gets its answer alone.
+    plain = assistant.send("c'est quoi les cordées de la réussite ?", new_sender())
+    assert texts(plain).startswith("Les cordées de la réussite")
+    assert DEFAULT_CONTACT_EMAIL not in texts(plain)
+
+
+def test_what_can_you_talk_about_gets_the_menu(assistant: Assistant) -> None:
+    reply = assistant.send("vous pouvez me parler de quoi au juste ?", new_sender())
+    assert texts(reply).startswith("Je peux vous renseigner")
+    assert [b["payload"] for b in buttons(reply)] == [
+        "/education_access",
+        "/employment_access",
+        "/discrimination_prevention",
+    ]
+
+
+def test_an_everyday_question_sharing_a_word_with_a_scheme_is_out_of_scope(
+    assistant: Assistant,
+) -> None:
+    reply = assistant.send("combien coûte un ticket de bus à Toulouse ?", new_sender())
+    assert "Je ne peux vous renseigner que sur" in texts(reply)
 
 
 def test_out_of_scope_question_is_declined_politely_with_the_email(assistant: Assistant) -> None:

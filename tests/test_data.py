@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot.heldout import load_cases
+from bot.heldout import HELDOUT_SETS, load_cases, step_intents
 from bot.settings import PROJECT_DIR
-from bot.staff.checks import check_heldout_apart
+from bot.staff.checks import MIN_CASES_PER_TOPIC, check_heldout, check_heldout_apart
 from bot.staff.validate import rasa_problems
 from bot.topics import load_topics
 
@@ -25,7 +26,7 @@ def _ruled_intents() -> set:
     intents = set()
     for path in (PROJECT_DIR / "data" / "rules").glob("*.yml"):
         for rule in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]:
-            intents.update(step["intent"] for step in rule["steps"] if "intent" in step)
+            intents.update(i for step in rule["steps"] for i in step_intents(step))
     return intents
 
 
@@ -49,10 +50,17 @@ def test_every_topic_has_enough_distinct_examples() -> None:
     assert [t for t, n in by_text.items() if n > 1] == []
 
 
-def test_heldout_set_is_large_covers_every_topic_and_is_apart_from_training() -> None:
-    cases = load_cases()
+@pytest.mark.parametrize("cases_file", HELDOUT_SETS)
+def test_each_heldout_set_is_large_and_has_enough_cases_of_every_topic(cases_file: str) -> None:
+    cases = load_cases(PROJECT_DIR / cases_file)
     assert len(cases) >= MIN_HELDOUT
-    assert {c["expect"] for c in cases} == set(load_topics())
+    counts = Counter(c["expect"] for c in cases)
+    assert set(counts) == set(load_topics())
+    assert {t: n for t, n in counts.items() if n < MIN_CASES_PER_TOPIC} == {}
+    assert check_heldout(PROJECT_DIR) == []
+
+
+def test_no_heldout_case_is_a_near_copy_of_a_training_example() -> None:
     # No case the model would read almost as a training example (bot/similarity.py).
     assert [str(p) for p in check_heldout_apart(PROJECT_DIR)] == []
 

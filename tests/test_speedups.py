@@ -23,6 +23,7 @@ from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressi
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
     CountVectorsFeaturizer,
 )
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -37,7 +38,9 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot import speedups
 from bot.channel import in_turn
@@ -270,21 +273,49 @@ def test_the_classifier_gets_the_features_rasa_would_give_it(
         )
 
 
-def test_the_featurizers_give_rasas_sentence_features_and_no_word_rows(
-    agent: Agent, featurized: List[Message]
-) -> None:
+def _featurizers(agent: Agent) -> List[SentenceCountVectorsFeaturizer]:
     nodes = agent.processor.graph_runner._instantiated_nodes.values()  # type: ignore[union-attr]
     featurizers = [n._component for n in nodes if isinstance(n._component, CountVectorsFeaturizer)]
     assert len(featurizers) == 2
-    for featurizer in featurizers:
-        assert isinstance(featurizer, SentenceCountVectorsFeaturizer)
+    assert all(isinstance(f, SentenceCountVectorsFeaturizer) for f in featurizers)
+    return featurizers
+
+
+def test_the_featurizers_count_as_rasa_does_and_give_no_word_rows(
+    agent: Agent, featurized: List[Message]
+) -> None:
+    for featurizer in _featurizers(agent):
         for message in featurized[::3]:
             tokens = featurizer._get_processed_message_tokens_by_attribute(message, TEXT)
-            (mine,), (sentence,) = featurizer._create_features(TEXT, [tokens])
+            (mine,), (sentence,) = featurizer._sentence_counts(TEXT, [tokens])
             (_,), (rasas,) = CountVectorsFeaturizer._create_features(featurizer, TEXT, [tokens])
             assert mine is None and sentence.format == rasas.format == "coo"
             assert sentence.shape == rasas.shape and (sentence != rasas).nnz == 0
             assert sentence.dtype == rasas.dtype
+
+
+def test_the_featurizers_weigh_counts_as_scikit_learns_tfidf_vectorizer(
+    agent: Agent, featurized: List[Message]
+) -> None:
+    training = load_data(str(PROJECT_DIR / "data" / "nlu")).intent_examples
+    _component(agent, WhitespaceTokenizer).process(training)
+    for featurizer in _featurizers(agent):
+        assert featurizer.idf is not None  # config.yml: tfidf: true
+        texts = [
+            " ".join(featurizer._get_processed_message_tokens_by_attribute(m, TEXT))
+            for m in training
+        ]
+        # The same vocabulary and analyzer, weighted by scikit-learn itself.
+        counter = featurizer.vectorizers[TEXT]
+        reference = TfidfVectorizer(
+            **{k: v for k, v in counter.get_params().items() if k != "dtype"},
+            sublinear_tf=True,
+        ).fit(texts)
+        for message in featurized[::3]:
+            tokens = featurizer._get_processed_message_tokens_by_attribute(message, TEXT)
+            (_,), (mine,) = featurizer._create_features(TEXT, [tokens])
+            expected = reference.transform([" ".join(tokens)])
+            assert np.allclose(mine.toarray(), expected.toarray(), rtol=1e-6, atol=1e-9)
 
 
 def test_messages_are_handled_a_few_at_a_time_first_come_first_served() -> None:

@@ -1,5 +1,5 @@
 """The staff guide (docs/guide-equipe.md), followed to the letter in a copy of the
-project: its six additions of a sample scheme, then validate, train, check the
+project: its seven additions of a sample scheme, then validate, train, check the
 answer, and remove the scheme again."""
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ def test_the_guide_adds_a_scheme_end_to_end_and_removes_it(tmp_path: Path) -> No
         "bot/topics.yml",
         "tests/conversations.yml",
         "tests/heldout.yml",
+        "tests/heldout-situations.yml",
     }
     project = copy_project(tmp_path / "project")
     originals = {path: (project / path).read_bytes() for path, _, _ in steps}

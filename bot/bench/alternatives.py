@@ -2,8 +2,9 @@
 
 Each is config.yml with one choice changed, so they follow config.yml when it
 changes. They answer the questions of choosing a pipeline by numbers: is a
-neural classifier or a dialogue model worth its cost here, and what do the
-character n-grams and accent stripping bring?
+neural classifier or a dialogue model worth its cost here, what do the
+character n-grams, accent stripping and TF-IDF weighting bring, and what did
+issue 11's choices (C, the fallback threshold) change?
 """
 
 from __future__ import annotations
@@ -50,11 +51,37 @@ def accents_kept(config: Config) -> None:
         component.pop("strip_accents", None)
 
 
+def raw_counts(config: Config) -> None:
+    for component in config["pipeline"]:
+        component.pop("tfidf", None)
+
+
+def fallback_at(threshold: float) -> Callable[[Config], None]:
+    def change(config: Config) -> None:
+        for component in config["pipeline"]:
+            if component["name"] == "FallbackClassifier":
+                component["threshold"] = threshold
+
+    return change
+
+
+def before_issue_11(config: Config) -> None:
+    """Raw counts, Rasa's C (1.0) and the 0.4 threshold: the pipeline issue 11 started from."""
+    raw_counts(config)
+    fallback_at(0.4)(config)
+    for component in config["pipeline"]:
+        if _is_classifier(component):
+            component.pop("C", None)
+
+
 ALTERNATIVES: Tuple[Tuple[str, Callable[[Config], None]], ...] = (
     ("DIETClassifier instead of the logistic regression", diet_classifier),
     ("plus MemoizationPolicy and TEDPolicy", dialogue_models),
     ("words only, no character n-grams", words_only),
     ("accents kept (no strip_accents)", accents_kept),
+    ("raw counts instead of TF-IDF", raw_counts),
+    ("FallbackClassifier threshold 0.4", fallback_at(0.4)),
+    ("raw counts, C 1, threshold 0.4 (before issue 11)", before_issue_11),
 )
 
 

@@ -26,7 +26,6 @@ import platform
 import subprocess
 import sys
 import time
-from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from importlib.metadata import version
@@ -51,9 +50,16 @@ from bot.bench.deploy import (
 from bot.bench.growth import store_growth, turn_growth
 from bot.bench.integrity import stored_events, turn_problems
 from bot.bench.load import LoadResult
-from bot.bench.report import BenchResult, CollisionResult, Measured, ScaleResult, write
+from bot.bench.report import (
+    BenchResult,
+    CollisionResult,
+    Measured,
+    ScaleResult,
+    SetScore,
+    write,
+)
 from bot.bench.training import train
-from bot.heldout import evaluate
+from bot.heldout import HELDOUT_SETS, evaluate, load_cases, score, topic_scores
 from bot.settings import PROJECT_DIR, load_settings
 
 CONFIGS = (
@@ -101,15 +107,15 @@ def load(urls: List[str], users: int, plan: Plan) -> LoadResult:
     return LoadResult(**json.loads(output.stdout))
 
 
-def heldout_scores(url: str) -> Tuple[float, Tuple[str, float]]:
-    """The held-out score and the topic with the lowest score."""
-    results = evaluate(url)
-    total, correct = Counter(), Counter()
-    for result in results:
-        total[result.expected] += 1
-        correct[result.expected] += result.correct
-    lowest = min(total, key=lambda topic: (correct[topic] / total[topic], topic))
-    return sum(correct.values()) / len(results), (lowest, correct[lowest] / total[lowest])
+def heldout_scores(url: str) -> Tuple[SetScore, ...]:
+    """Each held-out set's score and its weakest topic."""
+    scores = []
+    for cases_file in HELDOUT_SETS:
+        results = evaluate(url, load_cases(PROJECT_DIR / cases_file))
+        by_topic = topic_scores(results)
+        lowest = min(by_topic, key=lambda topic: (by_topic[topic], topic))
+        scores.append(SetScore(score(results), lowest, by_topic[lowest]))
+    return tuple(scores)
 
 
 def measure(
@@ -119,12 +125,13 @@ def measure(
     workdir: Path,
     train_s: Optional[float] = None,
     everything: bool = False,
+    scored: bool = False,
 ) -> Measured:
-    """Start, load with the fewest and most users and turn growth; with `everything`,
-    also the held-out set, every load level and the full store."""
+    """Start, load with the fewest and most users and turn growth; with `scored`, also
+    the held-out sets; with `everything`, those, every load level and the full store."""
     with running(setup, workdir) as run:
         url = run.urls[0]
-        score, lowest = heldout_scores(url) if everything else (None, None)
+        heldout = heldout_scores(url) if everything or scored else ()
         levels = plan.users if everything else (plan.users[0], plan.users[-1])
         loads, cpu_ms = [], []
         for users in levels:
@@ -141,7 +148,7 @@ def measure(
         )
         memory = memory_mb(run.rasa_pids[0])
     return Measured(
-        name, run.first_answer_s, memory, loads, cpu_ms, growth, train_s, score, lowest, store
+        name, run.first_answer_s, memory, loads, cpu_ms, growth, train_s, heldout, store
     )
 
 
@@ -177,7 +184,9 @@ def measure_alternatives(default_model: Path, plan: Plan, workdir: Path) -> List
         for number, (name, config) in enumerate(alternatives):
             model = workdir / f"alternative-{number}.tar.gz"
             _, train_s = train(config, model, log, plan.epochs)
-            results.append(measure(name, Setup(model), plan, workdir / f"run-{number}", train_s))
+            setup = Setup(model)
+            run_dir = workdir / f"run-{number}"
+            results.append(measure(name, setup, plan, run_dir, train_s, scored=True))
     one_thread = {"TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_OP_PARALLELISM_THREADS": "1"}
     name = "Rasa default config, TensorFlow on one thread"
     results.append(measure(name, Setup(default_model, env=one_thread), plan, workdir / "tf"))

@@ -7,14 +7,14 @@ the real project) and returns Problems; none changes anything.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Set, Tuple
 
 import yaml
 
-from bot.heldout import HELDOUT_SETS
+from bot.heldout import HELDOUT_SETS, step_intents
 from bot.language import looks_french
 from bot.mail import is_valid_email
 from bot.settings import Settings
@@ -120,7 +120,7 @@ def _dialogue_intents(project: Path) -> Set[str]:
     for path in (project / "data").rglob("*.yml"):
         content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for block in (content.get("rules") or []) + (content.get("stories") or []):
-            intents.update(s["intent"] for s in block.get("steps") or [] if "intent" in s)
+            intents.update(i for step in block.get("steps") or [] for i in step_intents(step))
     return intents
 
 
@@ -180,18 +180,29 @@ def model_view(project: Path) -> ModelView:
     return ModelView(project)
 
 
+# A topic with fewer cases in a set has no score worth reading (issue 11).
+MIN_CASES_PER_TOPIC = 5
+
+
 def check_heldout(project: Path) -> List[Problem]:
+    """Every topic has at least MIN_CASES_PER_TOPIC cases in each held-out set."""
     topics_file = project / "bot" / "topics.yml"
     topics = yamlfiles.load(topics_file)
-    tested = {case.expect for case in read_heldout(project)}
-    return [
-        Problem(
-            f"{_rel(project, topics_file)}:{yamlfiles.key_line(topics, intent)}",
-            f"le sujet « {intent} » n'a aucun cas dans le jeu de test (tests/heldout.yml).",
-        )
-        for intent in topics
-        if intent not in tested
-    ]
+    problems = []
+    for relative in HELDOUT_SETS:
+        if not (project / relative).exists():
+            continue
+        counts = Counter(case.expect for case in read_heldout(project, relative))
+        problems += [
+            Problem(
+                f"{_rel(project, topics_file)}:{yamlfiles.key_line(topics, intent)}",
+                f"le sujet « {intent} » n'a que {counts[intent]} cas dans le jeu de test "
+                f"{relative} (au moins {MIN_CASES_PER_TOPIC}).",
+            )
+            for intent in topics
+            if counts[intent] < MIN_CASES_PER_TOPIC
+        ]
+    return problems
 
 
 def check_heldout_apart(project: Path) -> List[Problem]:
