@@ -7,11 +7,16 @@ docs/benchmarks.md holds those of a full run. The scale-out part must run too:
 
 from __future__ import annotations
 
+import importlib
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+
+from bot.bench.alternatives import write_alternatives
 from bot.settings import PROJECT_DIR
 
 SMOKE_TIMEOUT_S = 1800
@@ -41,3 +46,21 @@ def test_smoke_run_writes_every_table_without_errors(tmp_path: Path) -> None:
     # The scale-out part ran: no "not installed" in its place.
     assert re.search(r"\| PostgreSQL \+ Redis[^|]*\| 2 \| 5 \| [1-9]", report), report
     assert "| AtomicRedisLockStore (endpoints-scale.yml) | 4 | 0 |" in report
+
+
+def test_every_alternative_config_sets_only_options_its_components_have(tmp_path: Path) -> None:
+    # A full run measures them (not the smoke run): an option the component does not
+    # know would be ignored by Rasa, and the alternative would not be what it says.
+    for name, path in write_alternatives(PROJECT_DIR / "config.yml", tmp_path):
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for component in config["pipeline"] + config["policies"]:
+            known = _component_class(component["name"]).get_default_config()
+            assert set(component) - {"name"} <= set(known), (name, component)
+
+
+def _component_class(name: str) -> type:
+    """A component of a config: the project's by module path, Rasa's by its name."""
+    if "." in name:
+        module, _, class_name = name.rpartition(".")
+        return getattr(importlib.import_module(module), class_name)
+    return DefaultV1Recipe._from_registry(name).clazz
