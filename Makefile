@@ -70,7 +70,7 @@ datastores:
 test-scale: $(BIN)/.installed datastores train
 	$(BIN)/pytest -m scale
 
-# The benchmark of docs/benchmarks.md: about 45 minutes, on a quiet machine.
+# The benchmark of docs/benchmarks.md: over an hour on a quiet machine.
 bench: $(BIN)/.installed datastores
 	$(BIN)/bot bench
 
