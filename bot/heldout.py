@@ -18,11 +18,11 @@ import yaml
 
 from bot.settings import PROJECT_DIR
 
-HELDOUT_FILE = PROJECT_DIR / "tests" / "heldout.yml"
 # Every held-out set, as paths relative to the project: each is kept apart from
 # the training data (bot validate, bot review --apply). The second one was
 # written blind, from people's situations rather than the schemes' names.
 HELDOUT_SETS = ("tests/heldout.yml", "tests/heldout-situations.yml")
+HELDOUT_FILE = PROJECT_DIR / HELDOUT_SETS[0]
 MARKER_CHARS = 60
 
 
@@ -45,7 +45,9 @@ def _first_response_by_intent(project_dir: Path) -> Dict[str, str]:
             utter = next(
                 (s["action"] for s in steps if s.get("action", "").startswith("utter_")), None
             )
-            for intent in step_intents(steps[0]) if steps and utter else []:
+            if not steps or not utter:
+                continue
+            for intent in step_intents(steps[0]):
                 first.setdefault(intent, utter)
     return first
 

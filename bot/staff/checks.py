@@ -162,14 +162,14 @@ def read_heldout(project: Path, relative: str = HELDOUT_SETS[0]) -> List[Heldout
     ]
 
 
+def heldout_sets(project: Path) -> List[str]:
+    """The held-out sets (HELDOUT_SETS) the project has, relative to it."""
+    return [relative for relative in HELDOUT_SETS if (project / relative).exists()]
+
+
 def read_every_heldout(project: Path) -> List[HeldoutCase]:
     """The cases of every held-out set the project has."""
-    return [
-        case
-        for relative in HELDOUT_SETS
-        if (project / relative).exists()
-        for case in read_heldout(project, relative)
-    ]
+    return [case for relative in heldout_sets(project) for case in read_heldout(project, relative)]
 
 
 def model_view(project: Path) -> ModelView:
@@ -189,9 +189,7 @@ def check_heldout(project: Path) -> List[Problem]:
     topics_file = project / "bot" / "topics.yml"
     topics = yamlfiles.load(topics_file)
     problems = []
-    for relative in HELDOUT_SETS:
-        if not (project / relative).exists():
-            continue
+    for relative in heldout_sets(project):
         counts = Counter(case.expect for case in read_heldout(project, relative))
         problems += [
             Problem(
